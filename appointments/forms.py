@@ -1,0 +1,307 @@
+"""The patient's "Request appointment" form: short, plain, and checked on the server."""
+
+import uuid
+
+import phonenumbers
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import HTML, Div, Field, Layout
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import ProhibitNullCharactersValidator
+from django.urls import reverse
+from phonenumber_field.formfields import PhoneNumberField
+from phonenumber_field.phonenumber import to_python as to_phone_number
+
+from appointments.models import (
+    CONTROL_CHARACTERS_MESSAGE,
+    MULTILINE_WHITESPACE,
+    AppointmentRequest,
+    contains_control_characters,
+)
+from prolo_site.models import Provider
+
+MESSAGE_MAX_LENGTH = AppointmentRequest._meta.get_field("message").max_length
+ACCESS_NEEDS_MAX_LENGTH = AppointmentRequest._meta.get_field("access_needs").max_length
+
+
+class RefusesControlCharacters:
+    """Check control characters (null bytes included) and length before anything
+    else, so each problem gets one plain message (not Django's "Null characters
+    are not allowed." plus a format error on top)."""
+
+    allowed_control_characters = ""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.validators = [v for v in self.validators if not isinstance(v, ProhibitNullCharactersValidator)]
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            text = value.strip()
+            if contains_control_characters(text, allowed=self.allowed_control_characters):
+                raise ValidationError(CONTROL_CHARACTERS_MESSAGE, code="control_characters")
+            if self.max_length is not None and len(text) > self.max_length:
+                raise ValidationError(
+                    self.error_messages["max_length"],
+                    code="max_length",
+                    params={"limit_value": self.max_length, "show_value": len(text)},
+                )
+        return super().to_python(value)
+
+
+class TextField(RefusesControlCharacters, forms.CharField):
+    pass
+
+
+class LongTextField(RefusesControlCharacters, forms.CharField):
+    allowed_control_characters = MULTILINE_WHITESPACE
+
+
+class EmailAddressField(RefusesControlCharacters, forms.EmailField):
+    pass
+
+
+class PhoneField(RefusesControlCharacters, PhoneNumberField):
+    pass
+
+
+def _example_phone_number():
+    region = settings.PHONENUMBER_DEFAULT_REGION
+    example = phonenumbers.example_number(region) if region else None
+    return to_phone_number(example).as_national if example else "+1 201 555 0123"
+
+
+# Radio buttons and checkboxes: the hint and error under the question, not after the last option.
+OPTION_GROUP_TEMPLATE = "appointments/crispy/option_group.html"
+
+
+def _option_group(name):
+    return Field(name, template=OPTION_GROUP_TEMPLATE)
+
+
+def _too_long(what, limit):
+    return f"{what} must be {limit} characters or fewer (you have %(show_value)d)."
+
+
+class AppointmentRequestForm(forms.Form):
+    name = TextField(
+        label="Your full name",
+        max_length=100,
+        error_messages={"required": "Enter your name.", "max_length": _too_long("Your name", 100)},
+        widget=forms.TextInput(attrs={"autocomplete": "name", "spellcheck": "false"}),
+    )
+    patient_type = forms.ChoiceField(
+        label="Have you been to the clinic before?",
+        choices=[
+            (AppointmentRequest.PatientType.NEW, "No, I am a new patient"),
+            (AppointmentRequest.PatientType.RETURNING, "Yes, I am a returning patient"),
+        ],
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+        error_messages={"required": "Tell us whether you have been to the clinic before."},
+    )
+    contact_method = forms.ChoiceField(
+        label="How would you like us to contact you?",
+        choices=AppointmentRequest.ContactMethod.choices,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+        error_messages={"required": "Choose how you would like us to contact you."},
+    )
+    phone = PhoneField(
+        label="Phone number",
+        required=False,
+        max_length=40,
+        help_text="Needed if you would like a phone call.",
+        error_messages={
+            "invalid": f"Enter a phone number we can call, like {_example_phone_number()}, "
+            "or an international number starting with +.",
+            "max_length": _too_long("The phone number", 40),
+        },
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+    )
+    email = EmailAddressField(
+        label="Email address",
+        required=False,
+        max_length=254,
+        help_text="Needed if you would like an email. We also send your reference number to it.",
+        error_messages={
+            "invalid": "Enter an email address like name@example.com.",
+            "max_length": _too_long("The email address", 254),
+        },
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
+    )
+    best_time = forms.ChoiceField(
+        label="When is the best time to reach you?",
+        choices=AppointmentRequest.BestTime.choices,
+        initial=AppointmentRequest.BestTime.ANY,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+        error_messages={"required": "Choose the best time to reach you."},
+    )
+    visit_type = forms.ChoiceField(
+        label="What kind of visit would you like?",
+        choices=AppointmentRequest.VisitType.choices,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+        error_messages={"required": "Choose the kind of visit you would like."},
+    )
+    preferred_provider = forms.ModelChoiceField(
+        label="Who would you like to see?",
+        queryset=Provider.objects.active(),
+        required=False,
+        blank=True,
+        initial="",
+        empty_label="No preference",
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+        error_messages={"invalid_choice": "Choose a provider from the list, or No preference."},
+    )
+    areas = forms.MultipleChoiceField(
+        label="Where does it hurt?",
+        help_text="Choose all that apply.",
+        choices=AppointmentRequest.Area.choices,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+        error_messages={
+            "required": "Choose at least one area where it hurts.",
+            "invalid_choice": "Choose areas from the list.",
+        },
+    )
+    message = LongTextField(
+        label="Anything else we should know? (optional)",
+        required=False,
+        max_length=MESSAGE_MAX_LENGTH,
+        help_text=f"Up to {MESSAGE_MAX_LENGTH} characters. Please do not include more medical detail "
+        "than we need to arrange your visit: you can tell your provider the rest in person.",
+        error_messages={"max_length": _too_long("Your message", MESSAGE_MAX_LENGTH)},
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    needs_interpreter = forms.BooleanField(label="I would like an interpreter", required=False)
+    interpreter_language = TextField(
+        label="Language for the interpreter (optional)",
+        required=False,
+        max_length=60,
+        help_text="For example Spanish, Tagalog or American Sign Language.",
+        error_messages={"max_length": _too_long("The language", 60)},
+        widget=forms.TextInput(attrs={"autocomplete": "language"}),
+    )
+    access_needs = LongTextField(
+        label="Access needs (optional)",
+        required=False,
+        max_length=ACCESS_NEEDS_MAX_LENGTH,
+        help_text="For example step-free access, a hearing loop or someone to come with you.",
+        error_messages={"max_length": _too_long("Access needs", ACCESS_NEEDS_MAX_LENGTH)},
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    acknowledged_not_emergency = forms.BooleanField(
+        label="I understand this form is not for emergencies",
+        error_messages={"required": "Confirm that you understand this form is not for emergencies."},
+    )
+    # Honeypot: hidden from people and screen readers; bots fill every field they find.
+    website = forms.CharField(
+        label="Leave this field empty",
+        required=False,
+        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
+    )
+    # One-time token from the page that showed the form: the same form sent twice is one request.
+    submission_token = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("message", "access_needs"):
+            # No maxlength on text areas: it would cut off pasted text without a word.
+            self.fields[name].widget.attrs.pop("maxlength", None)
+        has_providers = self.fields["preferred_provider"].queryset.exists()
+        if not has_providers:
+            del self.fields["preferred_provider"]
+        self.helper = FormHelper(self)
+        self.helper.form_id = "appointment-request"
+        self.helper.form_action = reverse("appointments:request")
+        self.helper.attrs = {"novalidate": ""}  # our own messages, not the browser's bubbles
+        self.helper.layout = Layout(
+            HTML('<h2 class="form-section">About you</h2>'),
+            "name",
+            _option_group("patient_type"),
+            HTML('<h2 class="form-section">How we contact you</h2>'),
+            _option_group("contact_method"),
+            "phone",
+            "email",
+            _option_group("best_time"),
+            HTML('<h2 class="form-section">Your visit</h2>'),
+            _option_group("visit_type"),
+            *([_option_group("preferred_provider")] if has_providers else []),
+            _option_group("areas"),
+            "message",
+            HTML('<h2 class="form-section">Support you may need (optional)</h2>'),
+            "needs_interpreter",
+            "interpreter_language",
+            "access_needs",
+            HTML('<h2 class="form-section">Before you send</h2>'),
+            "acknowledged_not_emergency",
+            Div("website", css_class="visually-hidden", aria_hidden="true"),
+            "submission_token",
+            HTML('<button type="submit" class="button form-submit">Send request</button>'),
+        )
+
+    def clean_submission_token(self):
+        try:
+            return uuid.UUID(self.cleaned_data["submission_token"])
+        except ValueError:
+            return None  # an old or altered page: accept the request, without the double-send guard
+
+    def clean(self):
+        cleaned_data = super().clean()
+        method = cleaned_data.get("contact_method")
+        phone, email = cleaned_data.get("phone"), cleaned_data.get("email")
+        phone_ok, email_ok = "phone" not in self.errors, "email" not in self.errors
+        if method == AppointmentRequest.ContactMethod.PHONE and not phone and phone_ok:
+            self.add_error("phone", "Enter a phone number, as you would like a phone call.")
+        elif method == AppointmentRequest.ContactMethod.EMAIL and not email and email_ok:
+            self.add_error("email", "Enter an email address, as you would like an email.")
+        elif not method and not phone and not email and phone_ok and email_ok:
+            self.add_error("phone", "Enter a phone number or an email address so we can contact you.")
+        wants_interpreter = cleaned_data.get("needs_interpreter")
+        if (
+            wants_interpreter
+            and not cleaned_data.get("interpreter_language")
+            and "interpreter_language" not in self.errors
+        ):
+            self.add_error(
+                "interpreter_language", "Tell us which language you would like an interpreter for."
+            )
+        return cleaned_data
+
+    @property
+    def is_spam(self):
+        return bool(self.cleaned_data.get("website"))
+
+    def submission(self):
+        """The cleaned answers as keyword arguments for appointment_request_create."""
+        data = self.cleaned_data
+        # Naming a language is asking for an interpreter, ticked box or not.
+        needs_interpreter = data["needs_interpreter"] or bool(data["interpreter_language"])
+        return {
+            "name": data["name"],
+            "phone": data["phone"] or "",
+            "email": data["email"],
+            "contact_method": data["contact_method"],
+            "best_time": data["best_time"],
+            "patient_type": data["patient_type"],
+            "visit_type": data["visit_type"],
+            "preferred_provider": data.get("preferred_provider"),
+            "areas": data["areas"],
+            "message": data["message"],
+            "needs_interpreter": needs_interpreter,
+            "interpreter_language": data["interpreter_language"],
+            "access_needs": data["access_needs"],
+            "acknowledged_not_emergency": data["acknowledged_not_emergency"],
+            "submission_token": data["submission_token"],
+            "is_spam": self.is_spam,
+        }
+
+    def error_summary(self):
+        """(target id, message) for each error, in the order the fields appear."""
+        summary = [(self.helper.form_id, error) for error in self.non_field_errors()]
+        for name in self.fields:
+            if name not in self.errors:
+                continue
+            bound = self[name]
+            uses_options = isinstance(bound.field.widget, forms.RadioSelect | forms.CheckboxSelectMultiple)
+            target = f"{bound.auto_id}_0" if uses_options else bound.id_for_label
+            summary.extend((target, error) for error in bound.errors)
+        return summary

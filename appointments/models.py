@@ -1,0 +1,338 @@
+"""Appointment requests from patients, and the front desk's contact attempts on them."""
+
+import secrets
+import unicodedata
+from datetime import timedelta
+
+import phonenumbers
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from phonenumber_field.modelfields import PhoneNumberField
+from simple_history.models import HistoricalRecords
+
+from appointments.business_days import overdue_cutoff, reply_due_at
+from prolo_site.models import Provider
+
+# No 0/O, 1/I/L or U: nothing a patient reading it over the phone can confuse.
+REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
+REFERENCE_LENGTH = 8
+# Tab, line feed and carriage return are fine in a message; no other control character is.
+MULTILINE_WHITESPACE = "\t\n\r"
+CONTROL_CHARACTERS_MESSAGE = (
+    "Remove the hidden control characters (often pasted in by accident) and type the text again."
+)
+
+
+def new_reference():
+    return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+
+
+def format_reference(reference):
+    """ABCDEF23 -> ABCD-EF23, easier to read out and to write down."""
+    half = len(reference) // 2
+    return f"{reference[:half]}-{reference[half:]}" if reference else ""
+
+
+def normalise_reference(text):
+    """What staff type (' abcd-ef23 ') -> the stored form ('ABCDEF23')."""
+    return "".join(ch for ch in text.upper() if ch.isalnum())
+
+
+def contains_control_characters(text, *, allowed=""):
+    """Control characters (Unicode category Cc, null byte included), apart from `allowed`."""
+    return any(unicodedata.category(ch) == "Cc" and ch not in allowed for ch in text)
+
+
+def refuse_control_characters(value):
+    if isinstance(value, str) and contains_control_characters(value):
+        raise ValidationError(CONTROL_CHARACTERS_MESSAGE, code="control_characters")
+
+
+def refuse_control_characters_except_line_breaks(value):
+    if isinstance(value, str) and contains_control_characters(value, allowed=MULTILINE_WHITESPACE):
+        raise ValidationError(CONTROL_CHARACTERS_MESSAGE, code="control_characters")
+
+
+class AppointmentRequestQuerySet(models.QuerySet):
+    def not_spam(self):
+        return self.exclude(status=AppointmentRequest.Status.SPAM)
+
+    def with_area(self, area):
+        """Requests that mention `area` in their comma-separated `areas`."""
+        return self.filter(
+            Q(areas=area)
+            | Q(areas__startswith=f"{area},")
+            | Q(areas__endswith=f",{area}")
+            | Q(areas__contains=f",{area},")
+        )
+
+    def overdue(self, now=None):
+        """Still New one business day (Monday to Friday) after they arrived."""
+        return self.filter(
+            status=AppointmentRequest.Status.NEW,
+            received_at__lte=overdue_cutoff(now or timezone.now()),
+        )
+
+    def awaiting_notification(self, *, front_desk_has_inbox=True):
+        """Requests with an email still to send (spam and anonymised ones never get any)."""
+        waiting = Q(~Q(email=""), patient_notified_at__isnull=True)
+        if front_desk_has_inbox:
+            waiting |= Q(front_desk_notified_at__isnull=True)
+        return (
+            self.filter(waiting, anonymised_at__isnull=True)
+            .exclude(status=AppointmentRequest.Status.SPAM)
+            .order_by("received_at")
+        )
+
+    def due_for_anonymising(self, *, closed_before):
+        return self.filter(
+            status__in=[AppointmentRequest.Status.CLOSED, AppointmentRequest.Status.SPAM],
+            status_changed_at__lt=closed_before,
+            anonymised_at__isnull=True,
+        )
+
+
+class AppointmentRequest(models.Model):
+    """A patient's request to be contacted about an appointment."""
+
+    class Status(models.TextChoices):
+        NEW = "new", "New"
+        CONTACTED = "contacted", "Contacted"
+        SCHEDULED = "scheduled", "Scheduled"
+        CLOSED = "closed", "Closed"
+        SPAM = "spam", "Spam"
+
+    class CloseReason(models.TextChoices):
+        BOOKED_ELSEWHERE = "booked_elsewhere", "Booked elsewhere"
+        NOT_SUITABLE = "not_suitable", "Not suitable for the clinic"
+        NO_ANSWER = "no_answer", "No answer after several tries"
+        PATIENT_DECLINED = "patient_declined", "Patient declined"
+        OTHER = "other", "Other (see notes)"
+
+    class ContactMethod(models.TextChoices):
+        PHONE = "phone", "Phone call"
+        EMAIL = "email", "Email"
+
+    class BestTime(models.TextChoices):
+        ANY = "any", "Any time"
+        MORNING = "morning", "Morning"
+        AFTERNOON = "afternoon", "Afternoon"
+
+    class PatientType(models.TextChoices):
+        NEW = "new", "New patient"
+        RETURNING = "returning", "Returning patient"
+
+    class VisitType(models.TextChoices):
+        IN_PERSON = "in_person", "In person at the clinic"
+        TELEHEALTH = "telehealth", "Telehealth (video call)"
+        EITHER = "either", "Either is fine"
+
+    class Area(models.TextChoices):
+        KNEE = "knee", "Knee"
+        LOWER_BACK = "lower_back", "Lower back"
+        NECK = "neck", "Neck"
+        SHOULDER = "shoulder", "Shoulder"
+        HIP = "hip", "Hip"
+        ANKLE_FOOT = "ankle_foot", "Ankle or foot"
+        ELBOW_WRIST = "elbow_wrist", "Elbow or wrist"
+        OTHER = "other", "Somewhere else"
+
+    # Shown to patients and to staff; never the database id.
+    reference = models.CharField(max_length=REFERENCE_LENGTH, unique=True, editable=False)
+    received_at = models.DateTimeField("received", default=timezone.now, editable=False)
+
+    # What the patient sent. Read-only to staff; blanked by the retention purge.
+    name = models.CharField(max_length=100, validators=[refuse_control_characters])
+    phone = PhoneNumberField(blank=True)
+    email = models.EmailField(max_length=254, blank=True)
+    contact_method = models.CharField("preferred contact", max_length=10, choices=ContactMethod)
+    best_time = models.CharField("best time", max_length=10, choices=BestTime, default=BestTime.ANY)
+    patient_type = models.CharField("new or returning", max_length=10, choices=PatientType)
+    visit_type = models.CharField("visit type", max_length=10, choices=VisitType)
+    preferred_provider = models.ForeignKey(
+        Provider,
+        verbose_name="provider",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="appointment_requests",
+    )
+    # Area codes, comma-separated: one column, so the list needs no per-row query.
+    areas = models.CharField(max_length=120)
+    message = models.TextField(
+        max_length=500, blank=True, validators=[refuse_control_characters_except_line_breaks]
+    )
+    needs_interpreter = models.BooleanField("interpreter", default=False)
+    interpreter_language = models.CharField(
+        "language", max_length=60, blank=True, validators=[refuse_control_characters]
+    )
+    access_needs = models.TextField(
+        max_length=300, blank=True, validators=[refuse_control_characters_except_line_breaks]
+    )
+    acknowledged_not_emergency = models.BooleanField("understood not for emergencies", default=False)
+
+    # The front desk's work.
+    status = models.CharField(max_length=10, choices=Status, default=Status.NEW)
+    status_changed_at = models.DateTimeField(default=timezone.now, editable=False)
+    close_reason = models.CharField(max_length=20, choices=CloseReason, blank=True)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="assigned to",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_appointment_requests",
+    )
+    staff_notes = models.TextField(
+        max_length=2000,
+        blank=True,
+        help_text="Only what the front desk needs to arrange the visit.",
+        validators=[refuse_control_characters_except_line_breaks],
+    )
+
+    # Emails, sent after the request is committed; empty means not sent yet.
+    front_desk_notified_at = models.DateTimeField("front desk emailed", null=True, blank=True, editable=False)
+    patient_notified_at = models.DateTimeField("patient emailed", null=True, blank=True, editable=False)
+    # Whoever is sending this request's emails holds them until then, so two
+    # senders (the web process and the retry command) never send the same email.
+    notifications_claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
+
+    # Duplicate guard: the form's one-time token, and a hash of what was sent.
+    submission_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    fingerprint = models.CharField(max_length=64, blank=True, editable=False, db_index=True)
+
+    anonymised_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = AppointmentRequestQuerySet.as_manager()
+    # Who changed what, and when. The patient's answers are left out: they never
+    # change after arrival, and history must not keep copies the purge would miss.
+    history = HistoricalRecords(
+        excluded_fields=[
+            "name", "phone", "email", "contact_method", "best_time", "patient_type", "visit_type",
+            "preferred_provider", "areas", "message", "needs_interpreter", "interpreter_language",
+            "access_needs", "acknowledged_not_emergency", "front_desk_notified_at",
+            "patient_notified_at", "notifications_claimed_until", "submission_token", "fingerprint",
+        ],
+    )  # fmt: skip
+
+    class Meta:
+        ordering = ["received_at"]
+        indexes = [models.Index(fields=["status", "received_at"], name="appointment_status_received")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="closed") | ~Q(close_reason=""),
+                name="appointment_closed_has_reason",
+                violation_error_message="Choose why the request was closed.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(areas=""),
+                name="appointment_has_areas",
+                violation_error_message="Choose an area.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(phone="", email="") | Q(anonymised_at__isnull=False),
+                name="appointment_has_contact_details",
+                violation_error_message="A request needs a phone number or an email address.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Request {self.display_reference}"
+
+    def save(self, *args, **kwargs):
+        if self.status != getattr(self, "_status_as_loaded", None):
+            self.status_changed_at = timezone.now()
+            self._status_as_loaded = self.status
+        super().save(*args, **kwargs)
+
+    # Remember the status as loaded, so save() knows when it changed.
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._status_as_loaded = instance.__dict__.get("status")
+        return instance
+
+    def clean(self):
+        errors = {}
+        if self.status == self.Status.CLOSED and not self.close_reason:
+            errors["close_reason"] = "Choose why the request was closed."
+        if self.status != self.Status.CLOSED:
+            self.close_reason = ""
+        if self.anonymised_at is None:
+            unknown = set(self.area_list) - set(self.Area.values)
+            if not self.area_list or unknown:
+                errors["areas"] = "Choose at least one area from the list."
+            if not self.phone and not self.email:
+                errors["phone"] = "A request needs a phone number or an email address."
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def display_reference(self):
+        return format_reference(self.reference)
+
+    @property
+    def area_list(self):
+        return [area for area in self.areas.split(",") if area]
+
+    @property
+    def display_phone(self):
+        """National format for the clinic's own country, international otherwise."""
+        if not self.phone:
+            return ""
+        if phonenumbers.region_code_for_number(self.phone) == settings.PHONENUMBER_DEFAULT_REGION:
+            return self.phone.as_national
+        return self.phone.as_international
+
+    def get_areas_display(self):
+        labels = dict(self.Area.choices)
+        return ", ".join(labels.get(area, area) for area in self.area_list)
+
+    @property
+    def reply_due_at(self):
+        return reply_due_at(self.received_at)
+
+    def is_overdue(self, now=None):
+        return self.status == self.Status.NEW and self.reply_due_at <= (now or timezone.now())
+
+
+class ContactAttempt(models.Model):
+    """One call, voicemail or email from the front desk to the patient."""
+
+    class Outcome(models.TextChoices):
+        SPOKE = "spoke", "Spoke to the patient"
+        VOICEMAIL = "voicemail", "Left a voicemail"
+        NO_ANSWER = "no_answer", "No answer"
+        EMAILED = "emailed", "Sent an email"
+        WRONG_DETAILS = "wrong_details", "Wrong number or email bounced"
+        OTHER = "other", "Other (see note)"
+
+    appointment_request = models.ForeignKey(
+        AppointmentRequest, on_delete=models.CASCADE, related_name="contact_attempts"
+    )
+    attempted_at = models.DateTimeField("when", default=timezone.now)
+    staff_member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="who",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    outcome = models.CharField(max_length=20, choices=Outcome)
+    note = models.CharField(max_length=300, blank=True, validators=[refuse_control_characters])
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["attempted_at"]
+
+    def __str__(self):
+        return f"{self.get_outcome_display()} ({timezone.localtime(self.attempted_at):%Y-%m-%d %H:%M})"
+
+    def clean(self):
+        if self.attempted_at and self.attempted_at > timezone.now() + timedelta(minutes=5):
+            raise ValidationError({"attempted_at": "A contact attempt cannot be in the future."})

@@ -1,0 +1,92 @@
+"""The patient's side: the request form, its confirmation, and the too-many-requests page."""
+
+import uuid
+
+from django import forms
+from django.shortcuts import redirect, render
+from django.utils.cache import add_never_cache_headers
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
+from django.views.decorators.http import require_http_methods, require_safe
+
+from appointments.forms import AppointmentRequestForm
+from appointments.models import AppointmentRequest
+from appointments.rate_limit import record_submission
+from appointments.services import appointment_request_create, appointment_request_find_duplicate
+
+# The confirmation page finds the request here, so no reference or answer goes in a URL.
+SESSION_KEY = "appointments:request_id"
+
+
+@sensitive_post_parameters()
+@sensitive_variables()
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def appointment_request_form(request):
+    if request.method == "POST":
+        form = AppointmentRequestForm(request.POST)
+        if form.is_valid():
+            submission = form.submission()
+            appointment_request = appointment_request_find_duplicate(**submission)
+            if appointment_request is None:
+                decision = record_submission(request)
+                if not decision.allowed:
+                    return too_many_requests(request, form, retry_after=decision.retry_after)
+                appointment_request = appointment_request_create(**submission)
+            request.session[SESSION_KEY] = appointment_request.pk
+            return redirect("appointments:request-received")
+    else:
+        form = AppointmentRequestForm(initial={"submission_token": uuid.uuid4().hex})
+    return render(request, "appointments/appointmentrequest_form.html", {"form": form})
+
+
+@never_cache
+@require_safe
+def appointment_request_received(request):
+    appointment_request_id = request.session.get(SESSION_KEY)
+    appointment_request = (
+        AppointmentRequest.objects.filter(pk=appointment_request_id)
+        .only("reference", "contact_method")
+        .first()
+        if appointment_request_id
+        else None
+    )
+    if appointment_request is None:
+        return redirect("appointments:request")
+    return render(
+        request,
+        "appointments/appointmentrequest_received.html",
+        {"appointment_request": appointment_request},
+    )
+
+
+@sensitive_variables()
+def expired_request_form(request):
+    """The form again, filled in as sent, when its CSRF token had expired (called by
+    the site's CSRF failure view): nothing is stored, nothing typed is lost."""
+    form = AppointmentRequestForm()
+    form.initial = {
+        name: request.POST.getlist(name)
+        if isinstance(field, forms.MultipleChoiceField)
+        else request.POST.get(name, "")
+        for name, field in form.fields.items()
+        if name in request.POST
+    }
+    response = render(
+        request, "appointments/appointmentrequest_form.html", {"form": form, "form_expired": True}, status=403
+    )
+    add_never_cache_headers(response)
+    return response
+
+
+def too_many_requests(request, form, *, retry_after):
+    """429, with the form still filled in: the patient can send it again later, or call."""
+    response = render(
+        request,
+        "appointments/appointmentrequest_form.html",
+        {"form": form, "retry_minutes": max(1, round(retry_after / 60))},
+        status=429,
+    )
+    response["Retry-After"] = str(retry_after)
+    add_never_cache_headers(response)
+    return response

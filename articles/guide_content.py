@@ -1,0 +1,276 @@
+"""Load the patient guide: Markdown articles plus a shared list of sources.
+
+The guide lives in plain files so that editors can change it without touching
+code or the database::
+
+    articles/content/
+        sources.toml            one table per source: citation, doi, note
+        guide/
+            01-what-is-prolotherapy.md
+            02-...
+
+Each article file is named ``NN-slug.md``; ``NN`` sets the display order. It
+starts with TOML front matter between two ``+++`` lines, followed by the
+Markdown body::
+
+    +++
+    title = "What is prolotherapy?"
+    slug = "what-is-prolotherapy"
+    topic = "The basics"
+    summary = "Two or three plain sentences."
+    sources = ["hauser2016", "sit2016"]
+    +++
+    ## First section
+    Text that cites its sources as [1], [2] ...
+
+A citation ``[n]`` points at the n-th key of that article's ``sources`` list.
+The loader checks that every number is in range and that every listed source
+is cited at least once, and raises ``ValueError`` naming the file otherwise.
+
+Only the standard library is used, so the module can be imported (and tested)
+without Django.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from prolo_site.front_matter import read_front_matter
+
+__all__ = [
+    "CITATION",
+    "CONTENT_DIR",
+    "TOPICS",
+    "GuideArticle",
+    "GuideSource",
+    "citation_numbers",
+    "load_guide",
+    "load_sources",
+    "plain_text",
+]
+
+#: Folder holding ``sources.toml`` and the ``guide/`` folder of articles.
+CONTENT_DIR = Path(__file__).resolve().parent / "content"
+
+#: The topics an article may belong to, in the order the site lists them.
+TOPICS = ("The basics", "Treatment", "Evidence and safety", "Practical matters")
+
+SOURCES_FILENAME = "sources.toml"
+GUIDE_DIRNAME = "guide"
+
+_ARTICLE_FILENAME = re.compile(r"^(?P<position>\d{2})-(?P<slug>[a-z0-9]+(?:-[a-z0-9]+)*)\.md$")
+# A citation marker: "[1]" or "[1, 3]". Not a link ("[1](...)"), not a
+# reference-style link label ("[text][1]") and not a footnote ("[^1]").
+CITATION = re.compile(r"(?<!\])\[(?P<numbers>\d+(?:\s*,\s*\d+)*)\](?![(\[:])")
+# Characters that already close a heading or list item as a unit of text.
+_CLOSING_PUNCTUATION = frozenset(".!?:;,)\"'\u201d\u2019")
+_DOI = re.compile(r"^10\.\d{4,9}/\S+$")
+_ARTICLE_KEYS = {"title", "slug", "topic", "summary", "sources"}
+_SOURCE_KEYS = {"citation", "doi", "note"}
+
+
+@dataclass(frozen=True)
+class GuideSource:
+    """One published source that articles can cite."""
+
+    key: str
+    citation: str
+    doi: str
+    note: str
+
+    @property
+    def doi_url(self) -> str:
+        """A link to the source through doi.org, or "" when it has no DOI."""
+        return f"https://doi.org/{self.doi}" if self.doi else ""
+
+
+@dataclass(frozen=True)
+class GuideArticle:
+    """One article of the patient guide, ready to render."""
+
+    slug: str
+    title: str
+    topic: str
+    summary: str
+    body: str
+    sources: tuple[GuideSource, ...]
+    position: int
+
+
+def load_sources(directory: Path | str = CONTENT_DIR) -> dict[str, GuideSource]:
+    """Read ``sources.toml`` in *directory* into a dict keyed by source key.
+
+    The dict keeps the order of the file.
+    """
+    path = Path(directory) / SOURCES_FILENAME
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"{path}: not valid TOML: {exc}") from exc
+
+    sources: dict[str, GuideSource] = {}
+    for key, table in data.items():
+        if not isinstance(table, dict):
+            raise ValueError(f"{path}: [{key}] must be a table with citation, doi and note")
+        missing = _SOURCE_KEYS - table.keys()
+        unknown = table.keys() - _SOURCE_KEYS
+        if missing or unknown:
+            raise ValueError(
+                f"{path}: [{key}] needs exactly citation, doi and note"
+                f" (missing: {sorted(missing)}, unknown: {sorted(unknown)})"
+            )
+        for field in sorted(_SOURCE_KEYS):
+            if not isinstance(table[field], str):
+                raise ValueError(f"{path}: [{key}] {field} must be a string")
+        if not table["citation"].strip():
+            raise ValueError(f"{path}: [{key}] has an empty citation")
+        doi = table["doi"].strip()
+        if doi and not _DOI.match(doi):
+            raise ValueError(f"{path}: [{key}] doi {doi!r} does not look like 10.NNNN/...")
+        sources[key] = GuideSource(
+            key=key,
+            citation=table["citation"].strip(),
+            doi=doi,
+            note=table["note"].strip(),
+        )
+    return sources
+
+
+def load_guide(directory: Path | str = CONTENT_DIR) -> list[GuideArticle]:
+    """Read every article in ``<directory>/guide``, sorted by position.
+
+    Raises ``ValueError`` naming the file for malformed front matter, an
+    unknown source key, a citation out of range, a listed source that is never
+    cited, or a slug or position used twice.
+    """
+    directory = Path(directory)
+    sources = load_sources(directory)
+    articles = [_load_article(path, sources) for path in sorted((directory / GUIDE_DIRNAME).glob("*.md"))]
+
+    for attribute in ("slug", "position"):
+        seen: dict[object, str] = {}
+        for article in articles:
+            value = getattr(article, attribute)
+            if value in seen:
+                raise ValueError(
+                    f"{directory / GUIDE_DIRNAME}: {attribute} {value!r} is used by both"
+                    f" {seen[value]} and {article.slug}"
+                )
+            seen[value] = article.slug
+
+    return sorted(articles, key=lambda article: article.position)
+
+
+def citation_numbers(markdown: str) -> list[int]:
+    """Every citation number in *markdown*, in reading order ("[1, 3]" gives 1 and 3)."""
+    return [
+        int(number) for match in CITATION.finditer(markdown) for number in match.group("numbers").split(",")
+    ]
+
+
+def plain_text(markdown: str) -> str:
+    """The words a reader actually reads, without Markdown syntax.
+
+    Heading marks, emphasis, list bullets, block quotes, HTML tags and
+    citation markers such as [1] are removed; links and images keep their
+    text. A heading or list item that has no closing punctuation gets a full
+    stop, because readers take it in as a unit of its own; this keeps
+    readability scores from treating a heading and the paragraph after it as
+    one long sentence. Paragraphs stay separated by a blank line.
+    """
+    text = markdown.replace("\r\n", "\n")
+    text = re.sub(r"^\s*(```|~~~).*$", "", text, flags=re.MULTILINE)  # code fences
+    text = re.sub(r"<!--.*?-->", "", text, flags=re.DOTALL)  # HTML comments
+    text = re.sub(r"<[^>\n]+>", "", text)  # HTML tags
+    text = re.sub(r"!\[([^\]]*)\]\([^)]*\)", r"\1", text)  # images keep alt text
+    text = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", text)  # inline links keep text
+    text = re.sub(r"\[([^\]]+)\]\[[^\]]*\]", r"\1", text)  # reference links keep text
+    text = re.sub(r"^\s*\[[^\]]+\]:\s+\S.*$", "", text, flags=re.MULTILINE)  # link definitions
+    text = re.sub(r"[ \t]*" + CITATION.pattern, "", text)  # citation markers
+    text = re.sub(r"`([^`]*)`", r"\1", text)  # inline code
+    text = re.sub(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1", r"\2", text)  # bold
+    text = re.sub(r"(?<![\w*])\*(?=\S)(.+?)(?<=\S)\*(?!\w)", r"\1", text)  # *italic*
+    text = re.sub(r"(?<!\w)_(?=\S)(.+?)(?<=\S)_(?!\w)", r"\1", text)  # _italic_
+    text = re.sub(r"^\s{0,3}([-*_])(\s*\1){2,}\s*$", "", text, flags=re.MULTILINE)  # rules
+
+    lines = []
+    for line in text.split("\n"):
+        stripped = line.strip()
+        is_unit = False
+        while True:  # block quotes, possibly nested
+            unquoted = re.sub(r"^>\s?", "", stripped)
+            if unquoted == stripped:
+                break
+            stripped = unquoted.strip()
+        heading = re.match(r"^#{1,6}\s+(.*?)\s*#*\s*$", stripped)
+        item = re.match(r"^(?:[-*+]|\d+[.)])\s+(.*)$", stripped)
+        if heading:
+            stripped, is_unit = heading.group(1), True
+        elif item:
+            stripped, is_unit = item.group(1), True
+        if is_unit and stripped and stripped[-1] not in _CLOSING_PUNCTUATION:
+            stripped += "."
+        lines.append(stripped)
+
+    text = "\n".join(lines)
+    text = re.sub(r"[ \t]{2,}", " ", text)
+    text = re.sub(r"\n{3,}", "\n\n", text)
+    return text.strip()
+
+
+def _load_article(path: Path, sources: dict[str, GuideSource]) -> GuideArticle:
+    """Parse and check one ``NN-slug.md`` file."""
+    name = _ARTICLE_FILENAME.match(path.name)
+    if not name:
+        raise ValueError(f"{path}: file name must look like NN-slug.md (e.g. 01-what-is-prolotherapy.md)")
+
+    meta, body = read_front_matter(path)
+
+    missing = _ARTICLE_KEYS - meta.keys()
+    unknown = meta.keys() - _ARTICLE_KEYS
+    if missing or unknown:
+        raise ValueError(
+            f"{path}: front matter needs exactly {sorted(_ARTICLE_KEYS)}"
+            f" (missing: {sorted(missing)}, unknown: {sorted(unknown)})"
+        )
+    for field in ("title", "slug", "topic", "summary"):
+        if not isinstance(meta[field], str) or not meta[field].strip():
+            raise ValueError(f"{path}: {field} must be a non-empty string")
+    if meta["slug"] != name.group("slug"):
+        raise ValueError(f"{path}: slug {meta['slug']!r} does not match the file name")
+    if meta["topic"] not in TOPICS:
+        raise ValueError(f"{path}: topic {meta['topic']!r} is not one of {list(TOPICS)}")
+
+    keys = meta["sources"]
+    if not isinstance(keys, list) or not all(isinstance(key, str) for key in keys):
+        raise ValueError(f"{path}: sources must be a list of source keys")
+    if not keys:
+        raise ValueError(f"{path}: lists no sources; every article needs at least one")
+    if len(set(keys)) != len(keys):
+        raise ValueError(f"{path}: sources lists a key more than once: {keys}")
+    unknown_keys = [key for key in keys if key not in sources]
+    if unknown_keys:
+        raise ValueError(f"{path}: unknown source key(s) {unknown_keys}; see {SOURCES_FILENAME}")
+
+    cited = citation_numbers(body)
+    out_of_range = sorted({n for n in cited if not 1 <= n <= len(keys)})
+    if out_of_range:
+        raise ValueError(
+            f"{path}: citation(s) {out_of_range} out of range; this article lists {len(keys)} source(s)"
+        )
+    never_cited = [key for n, key in enumerate(keys, start=1) if n not in cited]
+    if never_cited:
+        raise ValueError(f"{path}: source(s) {never_cited} listed but never cited in the body")
+
+    return GuideArticle(
+        slug=meta["slug"],
+        title=meta["title"].strip(),
+        topic=meta["topic"],
+        summary=" ".join(meta["summary"].split()),
+        body=body,
+        sources=tuple(sources[key] for key in keys),
+        position=int(name.group("position")),
+    )

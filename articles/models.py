@@ -1,0 +1,211 @@
+"""The patient guide: topics, articles and their numbered sources."""
+
+import math
+
+from django.core.exceptions import ValidationError
+from django.core.validators import FileExtensionValidator
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+from articles.images import HeroImageRenditions, make_renditions, validate_hero_image
+
+WORDS_READ_PER_MINUTE = 200
+
+
+class Topic(models.Model):
+    """A heading on the guide's index page, such as "The basics"."""
+
+    name = models.CharField(max_length=80, unique=True)
+    position = models.PositiveSmallIntegerField(default=0, help_text="Lower numbers show first.")
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class ArticleQuerySet(models.QuerySet):
+    def published(self):
+        """What the public may see: published, and not scheduled for later."""
+        return self.filter(status=Article.Status.PUBLISHED, published_at__lte=timezone.now())
+
+    def review_overdue(self, today=None):
+        return self.filter(next_review_due__lt=today or timezone.localdate())
+
+
+class Article(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+
+    title = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=80, unique=True, help_text="The article's address: /articles/<slug>/")
+    topic = models.ForeignKey(Topic, on_delete=models.PROTECT, related_name="articles")
+    position = models.PositiveSmallIntegerField(default=0, help_text="Order within the topic.")
+    summary = models.TextField(
+        blank=True,
+        max_length=400,
+        help_text="Two or three plain sentences shown at the top and in lists. Required to publish.",
+    )
+    body = models.TextField(
+        help_text="Markdown. Start sections with '## Heading'. Cite sources as [1], [2] "
+        "by their number in the Sources list below."
+    )
+    is_featured = models.BooleanField(default=False, help_text="Show on the home page.")
+
+    hero_image = models.ImageField(
+        upload_to="articles/",
+        blank=True,
+        validators=[FileExtensionValidator(["jpg", "jpeg", "png", "webp"]), validate_hero_image],
+        help_text="Optional. JPEG, PNG or WebP, at most 10 MB and 6000 pixels a side.",
+    )
+    hero_alt = models.CharField(
+        "image description",
+        max_length=250,
+        blank=True,
+        help_text="What the image shows, for people who cannot see it. Required with an image.",
+    )
+    hero_credit = models.CharField("image credit", max_length=200, blank=True)
+    hero_is_sensitive = models.BooleanField(
+        "image may be upsetting",
+        default=False,
+        help_text="Hide the image until the reader chooses to see it (for example a needle or an injection).",
+    )
+    hero_renditions = models.JSONField(default=dict, blank=True, editable=False)
+
+    author_name = models.CharField(
+        "author",
+        max_length=120,
+        blank=True,
+        help_text="Leave blank for the clinic's editorial team.",
+    )
+    reviewer = models.ForeignKey(
+        "prolo_site.Provider",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reviewed_articles",
+        help_text="The clinician who checked this article. Only set after a real review.",
+    )
+    reviewed_on = models.DateField("last reviewed", null=True, blank=True)
+    next_review_due = models.DateField(null=True, blank=True)
+
+    status = models.CharField(max_length=10, choices=Status, default=Status.DRAFT)
+    published_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the article goes live. A time in the future schedules it.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["topic__position", "position", "title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status="draft") | models.Q(published_at__isnull=False),
+                name="published_article_has_publication_time",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        if self.status == self.Status.PUBLISHED and not self.published_at:
+            self.published_at = timezone.now()
+        super().save(*args, **kwargs)
+        self._refresh_renditions()
+
+    def get_absolute_url(self):
+        return reverse("articles:detail", kwargs={"slug": self.slug})
+
+    def _refresh_renditions(self):
+        """Make the hero image's renditions once, when the image changes."""
+        current = self.hero_image.name if self.hero_image else ""
+        if self.hero_renditions.get("source", "") == current:
+            return
+        self.hero_renditions = make_renditions(self.hero_image) if current else {}
+        Article.objects.filter(pk=self.pk).update(hero_renditions=self.hero_renditions)
+
+    def clean(self):
+        if self.hero_image and not self.hero_alt.strip():
+            raise ValidationError({"hero_alt": "Describe the image for people who cannot see it."})
+        if self.reviewed_on and not self.reviewer_id:
+            raise ValidationError({"reviewer": "Say who reviewed the article, or clear the review date."})
+        if self.status == self.Status.PUBLISHED and not self.published_at:
+            self.published_at = timezone.now()
+
+    def publication_problems(self, *, source_count):
+        """Why this article may not be published yet; empty when it may."""
+        problems = []
+        if not self.summary.strip():
+            problems.append("add a summary")
+        if source_count < 1:
+            problems.append("add at least one source")
+        if self.hero_image and not self.hero_alt.strip():
+            problems.append("describe the image (alt text)")
+        return problems
+
+    @property
+    def is_public(self):
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at <= timezone.now()
+        )
+
+    @property
+    def is_review_overdue(self):
+        return self.next_review_due is not None and self.next_review_due < timezone.localdate()
+
+    @property
+    def has_recorded_review(self):
+        return self.reviewer_id is not None and self.reviewed_on is not None
+
+    @property
+    def reading_minutes(self):
+        words = len(self.summary.split()) + len(self.body.split())
+        return max(1, math.ceil(words / WORDS_READ_PER_MINUTE))
+
+    @property
+    def hero(self):
+        return HeroImageRenditions(self.hero_renditions) if self.hero_renditions else None
+
+
+class Source(models.Model):
+    """A numbered reference that an article cites as [n]."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="sources")
+    position = models.PositiveSmallIntegerField(help_text="Its number in the article: [1], [2]...")
+    citation = models.TextField(help_text="The full citation: authors. Title. Journal. Year;volume:pages.")
+    doi = models.CharField(
+        "DOI",
+        max_length=200,
+        blank=True,
+        help_text="Only the DOI, for example 10.1038/srep25247.",
+    )
+    url = models.URLField("web address", blank=True, help_text="For a source without a DOI.")
+    note = models.CharField(max_length=200, blank=True, help_text="For example a published correction.")
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "position"], name="unique_source_number_per_article"),
+        ]
+
+    def __str__(self):
+        return f"[{self.position}] {self.citation[:80]}"
+
+    def clean(self):
+        self.doi = self.doi.strip().removeprefix("https://doi.org/").removeprefix("doi:")
+        if self.doi and not self.doi.startswith("10."):
+            raise ValidationError({"doi": "A DOI starts with 10., for example 10.1038/srep25247."})
+
+    @property
+    def doi_url(self):
+        return f"https://doi.org/{self.doi}" if self.doi else ""

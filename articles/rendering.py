@@ -1,0 +1,32 @@
+"""An article's body as safe HTML, with its citations linked to its numbered sources."""
+
+from django.core.cache import cache
+
+from articles.guide_content import CITATION
+from prolo_site.markdown import RenderedMarkdown, render_markdown
+
+
+def link_citations(markdown, source_count):
+    """Turn [n] into a link to source n, for every n the article has."""
+
+    def replace(match):
+        numbers = [int(number) for number in match.group("numbers").split(",")]
+        if not all(1 <= number <= source_count for number in numbers):
+            return match.group(0)
+        links = ", ".join(
+            f'<a href="#source-{number}"><span class="visually-hidden">source </span>{number}</a>'
+            for number in numbers
+        )
+        return f'<sup class="cite">[{links}]</sup>'
+
+    return CITATION.sub(replace, markdown)
+
+
+def render_article_body(article, source_count) -> RenderedMarkdown:
+    """Rendered once per saved version of the article, then served from the cache."""
+    key = f"article-body:{article.pk}:{article.updated_at.timestamp()}:{source_count}"
+    rendered = cache.get(key)
+    if rendered is None:
+        rendered = render_markdown(link_citations(article.body, source_count))
+        cache.set(key, rendered, timeout=60 * 60 * 24)
+    return rendered

@@ -1,0 +1,47 @@
+"""schema.org MedicalWebPage for an article: reviews and citations only as recorded."""
+
+from django.conf import settings
+
+from prolo_site.structured_data import PROLOTHERAPY
+
+
+def article_structured_data(article, sources, clinic):
+    url = f"{settings.SITE_URL}{article.get_absolute_url()}"
+    publisher = (
+        {"@type": "MedicalClinic", "name": clinic.name, "url": f"{settings.SITE_URL}/"} if clinic else None
+    )
+    if article.author_name:
+        author = {"@type": "Person", "name": article.author_name}
+    else:
+        author = {
+            "@type": "Organization",
+            "name": f"{clinic.name} editorial team" if clinic else "Editorial team",
+        }
+    data = {
+        "@context": "https://schema.org",
+        "@type": "MedicalWebPage",
+        "@id": url,
+        "url": url,
+        "name": article.title,
+        "headline": article.title,
+        "description": article.summary,
+        "inLanguage": "en-US",
+        "about": PROLOTHERAPY,
+        "author": author,
+        "datePublished": article.published_at.isoformat() if article.published_at else None,
+        "dateModified": article.updated_at.isoformat(),
+        "citation": [
+            {
+                "@type": "CreativeWork",
+                "name": source.citation,
+                **({"url": source.doi_url} if source.doi else {"url": source.url} if source.url else {}),
+            }
+            for source in sources
+        ],
+    }
+    if publisher:
+        data["publisher"] = publisher
+    if article.has_recorded_review:
+        data["lastReviewed"] = article.reviewed_on.isoformat()
+        data["reviewedBy"] = {"@type": "Person", "name": article.reviewer.display_name}
+    return {key: value for key, value in data.items() if value not in (None, "", [])}

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class ProloSiteConfig(AppConfig):
+    """The clinic itself: its details, providers and the site's own pages."""
+
+    name = "prolo_site"
+    verbose_name = "Clinic"

@@ -1,0 +1,24 @@
+"""gunicorn settings shared by `make run`, the benchmarks and production.
+
+Every value can be overridden on the command line or with GUNICORN_CMD_ARGS;
+WEB_CONCURRENCY sets the number of workers (gunicorn reads it itself).
+"""
+
+import multiprocessing
+import os
+
+bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+worker_class = "sync"
+timeout = 30
+graceful_timeout = 20
+keepalive = 5
+# Recycle workers now and then so a slow leak can never take the site down.
+max_requests = 2000
+max_requests_jitter = 200
+# Only one gunicorn may own the control socket; more than one run side by side here.
+control_socket_disable = True
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
+# The access log records method, path and status; never query strings or bodies.
+access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

@@ -1,0 +1,100 @@
+"""The site's own pages: home, the staff-edited pages and the health check."""
+
+from django.conf import settings
+from django.db import DatabaseError, connection
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template import loader
+from django.templatetags.static import static
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
+
+from articles.models import Article
+from prolo_site.markdown import render_markdown
+from prolo_site.models import Clinic, Page, Provider
+from prolo_site.structured_data import clinic_structured_data
+
+HOME_ARTICLE_COUNT = 4
+
+
+@require_safe
+def home(request):
+    published = Article.objects.published().only("title", "slug", "summary")
+    featured = list(published.filter(is_featured=True)[:HOME_ARTICLE_COUNT]) or list(
+        published[:HOME_ARTICLE_COUNT]
+    )
+    providers = list(Provider.objects.active())
+    clinic = Clinic.for_request(request)
+    return render(
+        request,
+        "prolo_site/home.html",
+        {
+            "featured_articles": featured,
+            "providers": providers,
+            "home_description": (
+                "What prolotherapy (dextrose injection therapy) is, what the evidence says, "
+                f"and how to ask {clinic.name if clinic else 'the clinic'} for an appointment."
+            ),
+            "structured_data": clinic_structured_data(clinic, providers) if clinic else None,
+        },
+    )
+
+
+@require_safe
+def page_detail(request, slug):
+    page = get_object_or_404(Page.objects.published(), slug=slug)
+    clinic = Clinic.for_request(request)
+    body = page.body_with_facts(
+        clinic_phone=clinic.phone if clinic else "",
+        retention_days=getattr(
+            settings, "APPOINTMENTS_RETENTION_DAYS", 365
+        ),  # TODO: plain once appointments lands
+    )
+    return render(request, "prolo_site/page_detail.html", {"page": page, "body": render_markdown(body).html})
+
+
+@require_safe
+def robots_txt(request):
+    return render(
+        request,
+        "robots.txt",
+        {"admin_url": settings.ADMIN_URL, "sitemap_url": f"{settings.SITE_URL}/sitemap.xml"},
+        content_type="text/plain; charset=utf-8",
+    )
+
+
+@require_safe
+def favicon(request):
+    """Browsers ask for /favicon.ico where a page names no icon (the admin's pages)."""
+    return redirect(static("favicon.svg"), permanent=True)
+
+
+@never_cache
+@require_safe
+def healthz(request):
+    """200 when the database answers, 503 when it does not (for the load balancer)."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        return HttpResponse("database unavailable\n", status=503, content_type="text/plain")
+    return HttpResponse("ok\n", content_type="text/plain")
+
+
+def server_error(request):
+    """The 500 page; it shows the clinic's phone number if the database still answers."""
+    try:
+        clinic = Clinic.load()
+    except Exception:  # the error being reported may be the database itself
+        clinic = None
+    return HttpResponse(loader.render_to_string("500.html", {"clinic": clinic}), status=500)
+
+
+def csrf_failure(request, reason=""):
+    """A form that sat open too long (or lost its cookie): say so kindly, keep what was typed."""
+    if request.resolver_match and request.resolver_match.view_name == "appointments:request":
+        from appointments.views import expired_request_form
+
+        return expired_request_form(request)
+    return render(request, "403_csrf.html", status=403)

@@ -1,0 +1,1 @@
+"""Speed, load and fault scripts run by `make bench` (not pytest tests)."""

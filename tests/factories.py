@@ -1,0 +1,146 @@
+"""Plain factory functions for test data."""
+
+from django.utils import timezone
+
+from articles.models import Article, Source, Topic
+from prolo_site.models import Clinic, Page, Provider
+
+
+def make_clinic(**overrides):
+    data = {"name": "Orthopaedic & Spine Center", "short_name": "OSC", "phone": "(757) 596-1900"}
+    data.update(overrides)
+    return Clinic.objects.create(**data)
+
+
+def make_provider(**overrides):
+    data = {
+        "name": "Jenny L. F. Andrus",
+        "credentials": "MD",
+        "slug": "jenny-andrus",
+        "offers_telehealth": True,
+    }
+    data.update(overrides)
+    return Provider.objects.create(**data)
+
+
+def make_page(**overrides):
+    data = {
+        "title": "Privacy notice",
+        "slug": "privacy",
+        "summary": "What we collect and why.",
+        "body": "## What we collect\n\nOnly what we need to call you back.",
+    }
+    data.update(overrides)
+    return Page.objects.create(**data)
+
+
+# --- The guide ---------------------------------------------------------------
+
+
+def make_topic(name="The basics", position=0):
+    return Topic.objects.get_or_create(name=name, defaults={"position": position})[0]
+
+
+def make_article(*, sources=1, **overrides):
+    data = {
+        "title": "What is prolotherapy?",
+        "slug": "what-is-prolotherapy",
+        "summary": "Prolotherapy is a series of injections into a painful ligament or tendon.",
+        "body": "## What it is\n\nAn injection of dextrose [1].\n\n## Who offers it\n\nOrthopedic clinics [1].",
+        "status": Article.Status.PUBLISHED,
+        "published_at": timezone.now() - timezone.timedelta(days=1),
+    }
+    data.update(overrides)
+    data.setdefault("topic", make_topic())
+    article = Article.objects.create(**data)
+    for number in range(1, sources + 1):
+        make_source(article, position=number)
+    return article
+
+
+def make_source(article, position=1, **overrides):
+    data = {
+        "citation": f"Author {position}. A study of dextrose. J Test. 2016;{position}:1-9.",
+        "doi": f"10.1000/test.{position}",
+    }
+    data.update(overrides)
+    return Source.objects.create(article=article, position=position, **data)
+
+
+# --- Appointments ------------------------------------------------------------
+
+import importlib  # noqa: E402
+
+from django.apps import apps as django_apps  # noqa: E402
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.contrib.auth.models import Group  # noqa: E402
+
+from appointments.models import AppointmentRequest, ContactAttempt, new_reference  # noqa: E402
+
+
+def appointment_request_answers(**overrides):
+    """A complete, valid POST for the request form (as the browser sends it)."""
+    data = {
+        "name": "Maria Example",
+        "patient_type": "new",
+        "contact_method": "phone",
+        "phone": "(757) 555-0142",
+        "email": "maria@example.com",
+        "best_time": "morning",
+        "visit_type": "in_person",
+        "preferred_provider": "",
+        "areas": ["knee", "lower_back"],
+        "message": "",
+        "interpreter_language": "",
+        "access_needs": "",
+        "acknowledged_not_emergency": "on",
+        "website": "",
+    }
+    data.update(overrides)
+    return data
+
+
+def make_appointment_request(**overrides):
+    """A stored request, as if sent a moment ago and its emails already out."""
+    received_at = overrides.get("received_at") or timezone.now()
+    data = {
+        "reference": new_reference(),
+        "received_at": received_at,
+        "name": "Maria Example",
+        "phone": "+17575550142",
+        "email": "maria@example.com",
+        "contact_method": AppointmentRequest.ContactMethod.PHONE,
+        "best_time": AppointmentRequest.BestTime.MORNING,
+        "patient_type": AppointmentRequest.PatientType.NEW,
+        "visit_type": AppointmentRequest.VisitType.IN_PERSON,
+        "areas": "knee,lower_back",
+        "acknowledged_not_emergency": True,
+        "front_desk_notified_at": received_at,
+        "patient_notified_at": received_at,
+    }
+    data.update(overrides)
+    return AppointmentRequest.objects.create(**data)
+
+
+def make_contact_attempt(appointment_request, **overrides):
+    data = {"outcome": ContactAttempt.Outcome.VOICEMAIL, "note": "Left a message."}
+    data.update(overrides)
+    return ContactAttempt.objects.create(appointment_request=appointment_request, **data)
+
+
+def front_desk_group():
+    """The group the data migration makes (re-made after a transactional test's flush)."""
+    migration = importlib.import_module("appointments.migrations.0002_front_desk_group")
+    migration.create_front_desk_group(django_apps, None)
+    return Group.objects.get(name=migration.GROUP_NAME)
+
+
+FRONT_DESK_PASSWORD = "front-desk-password-1"
+
+
+def make_front_desk_user(username="frontdesk", password=FRONT_DESK_PASSWORD, **overrides):
+    user = get_user_model().objects.create_user(
+        username=username, password=password, is_staff=True, **overrides
+    )
+    user.groups.add(front_desk_group())
+    return user

@@ -1,0 +1,527 @@
+"""The front desk's admin: the list, its filters and search, the workflow, bulk actions, CSV, history."""
+
+import csv
+import io
+import re
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import Group, Permission
+from django.core.management import call_command
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from appointments.models import AppointmentRequest, ContactAttempt
+from tests.factories import (
+    make_appointment_request,
+    make_clinic,
+    make_contact_attempt,
+    make_front_desk_user,
+    make_provider,
+)
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = "/admin/appointments/appointmentrequest/"
+
+
+def change_url(appointment_request):
+    return reverse("admin:appointments_appointmentrequest_change", args=[appointment_request.pk])
+
+
+def admin_url(view, appointment_request, *args):
+    return reverse(f"admin:appointments_appointmentrequest_{view}", args=[appointment_request.pk, *args])
+
+
+@pytest.fixture
+def front_desk(client):
+    make_clinic()
+    user = make_front_desk_user()
+    client.force_login(user)
+    return user
+
+
+def listed_references(client, query=""):
+    html = client.get(f"{CHANGELIST}{query}").content.decode()
+    return re.findall(r'<th class="field-reference_display"><a href="[^"]+">([A-Z0-9-]+)</a>', html)
+
+
+def change_form_data(appointment_request, **overrides):
+    attempts = appointment_request.contact_attempts.count()
+    data = {
+        "status": appointment_request.status,
+        "close_reason": appointment_request.close_reason,
+        "assigned_to": appointment_request.assigned_to_id or "",
+        "staff_notes": appointment_request.staff_notes,
+        "contact_attempts-TOTAL_FORMS": str(attempts),
+        "contact_attempts-INITIAL_FORMS": str(attempts),
+        "contact_attempts-MIN_NUM_FORMS": "0",
+        "contact_attempts-MAX_NUM_FORMS": "1000",
+    }
+    for index, attempt in enumerate(appointment_request.contact_attempts.all()):
+        local = timezone.localtime(attempt.attempted_at)
+        data.update(
+            {
+                f"contact_attempts-{index}-id": str(attempt.pk),
+                f"contact_attempts-{index}-appointment_request": str(appointment_request.pk),
+                f"contact_attempts-{index}-attempted_at": f"{local:%Y-%m-%dT%H:%M:%S}",
+                f"contact_attempts-{index}-outcome": attempt.outcome,
+                f"contact_attempts-{index}-note": attempt.note,
+            }
+        )
+    data.update(overrides)
+    return data
+
+
+def run_action(client, action, *appointment_requests, query=""):
+    return client.post(
+        f"{CHANGELIST}{query}",
+        {"action": action, "_selected_action": [str(r.pk) for r in appointment_requests], "index": "0"},
+    )
+
+
+# --- The Front desk group ----------------------------------------------------------------
+
+
+def test_front_desk_group_can_work_requests_and_nothing_else():
+    group = Group.objects.get(name="Front desk")  # made by the data migration
+
+    permissions = sorted(f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.all())
+
+    assert permissions == [
+        "appointments.add_contactattempt",
+        "appointments.change_appointmentrequest",
+        "appointments.change_contactattempt",
+        "appointments.view_appointmentrequest",
+        "appointments.view_contactattempt",
+        "prolo_site.view_provider",
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_front_desk_group_migration_is_reversible():
+    executor = MigrationExecutor(connection)
+    executor.migrate([("appointments", "0001_initial")])
+    assert not Group.objects.filter(name="Front desk").exists()
+
+    executor = MigrationExecutor(connection)
+    executor.migrate([("appointments", "0002_front_desk_group")])
+
+    group = Group.objects.get(name="Front desk")
+    assert group.permissions.count() == 6
+    assert not group.permissions.filter(codename__startswith="delete_").exists()
+
+
+def test_demo_front_desk_account_gets_the_group_and_can_work_requests():
+    call_command("create_demo_staff", stdout=io.StringIO())
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.get(username="frontdesk")
+
+    assert user.groups.filter(name="Front desk").exists()
+    assert user.has_perm("appointments.change_appointmentrequest")
+    assert not user.has_perm("appointments.delete_appointmentrequest")
+    assert not user.has_perm("auth.change_user")
+
+
+def test_front_desk_cannot_delete_requests_or_manage_users(client, front_desk):
+    appointment_request = make_appointment_request()
+
+    assert client.get(admin_url("delete", appointment_request)).status_code == 403
+    assert client.get("/admin/auth/user/").status_code == 403
+    assert client.get("/admin/auth/group/").status_code == 403
+    assert client.get(f"{CHANGELIST}add/").status_code == 403
+    html = client.get(CHANGELIST).content.decode()
+    assert 'value="delete_selected"' not in html
+    assert "deletelink" not in client.get(change_url(appointment_request)).content.decode()
+    assert not Permission.objects.filter(group__name="Front desk", codename__startswith="delete").exists()
+
+
+# --- The list ------------------------------------------------------------------------------
+
+
+def test_list_shows_what_the_front_desk_needs_for_each_request(client, front_desk):
+    appointment_request = make_appointment_request(
+        received_at=timezone.now() - timedelta(hours=3),
+        email="maria@example.com",
+        best_time="afternoon",
+        visit_type="telehealth",
+        areas="knee,ankle_foot",
+        assigned_to=front_desk,
+    )
+
+    html = client.get(CHANGELIST).content.decode()
+
+    assert appointment_request.display_reference in html
+    assert "3\xa0hours ago" in html
+    assert "Maria Example" in html
+    assert "(757) 555-0142<br>maria@example.com" in html
+    assert "Phone call, afternoon" in html
+    assert "Telehealth (video call)" in html
+    assert "Knee, Ankle or foot" in html
+    assert '<td class="field-status">New</td>' in html
+    assert '<td class="field-assigned_to nowrap">frontdesk</td>' in html
+
+
+def test_spam_is_hidden_unless_the_status_filter_asks_for_it(client, front_desk):
+    real = make_appointment_request()
+    spam = make_appointment_request(name="Cheap Pills", status="spam")
+
+    assert listed_references(client) == [real.display_reference]
+    assert listed_references(client, "?status=spam") == [spam.display_reference]
+    assert "All except spam" in client.get(CHANGELIST).content.decode()
+
+
+def test_default_order_is_new_requests_oldest_first(client, front_desk):
+    now = timezone.now()
+    contacted_oldest = make_appointment_request(status="contacted", received_at=now - timedelta(days=5))
+    new_newer = make_appointment_request(received_at=now - timedelta(hours=1))
+    new_older = make_appointment_request(received_at=now - timedelta(days=2))
+
+    assert listed_references(client) == [
+        new_older.display_reference,
+        new_newer.display_reference,
+        contacted_oldest.display_reference,
+    ]
+
+
+def test_overdue_flag_marks_requests_still_new_after_one_business_day(client, front_desk):
+    overdue = make_appointment_request(received_at=timezone.now() - timedelta(days=5))
+    make_appointment_request(received_at=timezone.now() - timedelta(minutes=5))
+    make_appointment_request(status="contacted", received_at=timezone.now() - timedelta(days=5))
+
+    html = client.get(CHANGELIST).content.decode()
+
+    assert html.count('<td class="field-is_overdue_display"><img src="/static/admin/img/icon-yes') == 1
+    assert listed_references(client, "?overdue=yes") == [overdue.display_reference]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("?visit_type=telehealth", ["telehealth"]),
+        ("?patient_type=returning", ["returning"]),
+        ("?area=hip", ["hip", "knee-and-hip"]),
+        ("?area=knee", ["knee-and-hip", "telehealth", "returning"]),
+        ("?status=contacted", ["contacted"]),
+    ],
+)
+def test_filters_narrow_the_list(client, front_desk, query, expected):
+    made = {
+        "telehealth": make_appointment_request(name="telehealth", visit_type="telehealth", areas="knee"),
+        "returning": make_appointment_request(name="returning", patient_type="returning", areas="knee"),
+        "hip": make_appointment_request(name="hip", areas="hip"),
+        "knee-and-hip": make_appointment_request(name="knee-and-hip", areas="knee,hip"),
+        "contacted": make_appointment_request(name="contacted", status="contacted", areas="neck"),
+    }
+    listed = listed_references(client, query)
+
+    assert sorted(listed) == sorted(made[name].display_reference for name in expected)
+
+
+def test_provider_assigned_to_me_and_received_date_filters(client, front_desk):
+    provider = make_provider()
+    with_provider = make_appointment_request(preferred_provider=provider)
+    mine = make_appointment_request(assigned_to=front_desk)
+    old = make_appointment_request(received_at=timezone.now() - timedelta(days=40))
+
+    assert listed_references(client, f"?preferred_provider__id__exact={provider.pk}") == [
+        with_provider.display_reference
+    ]
+    assert listed_references(client, "?assigned=me") == [mine.display_reference]
+    html = client.get(CHANGELIST).content.decode()
+    past_week = re.search(r'<a href="(\?received_at__gte=[^"]+)">Past 7 days</a>', html)[1].replace(
+        "&amp;", "&"
+    )
+    assert old.display_reference not in listed_references(client, past_week)
+    assert mine.display_reference in listed_references(client, past_week)
+    assert '<nav class="toplinks">' in html  # the date hierarchy
+
+
+@pytest.mark.parametrize(
+    "term", ["Maria Ex", "maria@example", "(757) 555-0142", "757-555-0142", "REFERENCE", "reference-lower"]
+)
+def test_search_finds_requests_by_name_phone_email_or_reference(client, front_desk, term):
+    wanted = make_appointment_request()
+    make_appointment_request(name="Someone Else", phone="+17575550199", email="else@example.com")
+    if term == "REFERENCE":
+        term = wanted.display_reference
+    elif term == "reference-lower":
+        term = wanted.reference.lower()
+
+    assert listed_references(client, f"?q={term}") == [wanted.display_reference]
+
+
+def test_list_pages_50_at_a_time(client, front_desk):
+    now = timezone.now()
+    AppointmentRequest.objects.bulk_create(
+        AppointmentRequest(
+            reference=f"TEST{number:04d}", name=f"Patient {number}", phone="+17575550142",
+            contact_method="phone", patient_type="new", visit_type="either", areas="knee",
+            received_at=now - timedelta(minutes=number),
+        )
+        for number in range(51)
+    )  # fmt: skip
+
+    html = client.get(CHANGELIST).content.decode()
+
+    assert len(listed_references(client)) == 50
+    assert "51 appointment requests" in html
+    assert '?p=2"' in html
+
+
+def test_list_queries_do_not_grow_with_the_rows(client, front_desk):
+    provider = make_provider()
+    for _ in range(3):
+        make_appointment_request(preferred_provider=provider, assigned_to=front_desk)
+    with CaptureQueriesContext(connection) as few:
+        client.get(CHANGELIST)
+    for _ in range(30):
+        make_appointment_request(preferred_provider=provider, assigned_to=front_desk)
+    with CaptureQueriesContext(connection) as many:
+        client.get(CHANGELIST)
+
+    assert len(many) == len(few)
+
+
+def test_patient_markup_is_shown_escaped_in_the_list_and_the_form(client, front_desk):
+    appointment_request = make_appointment_request(
+        name="<script>alert('name')</script>", message="<img src=x onerror=alert(1)>"
+    )
+
+    listing = client.get(CHANGELIST).content.decode()
+    form = client.get(change_url(appointment_request)).content.decode()
+
+    assert "<script>alert('name')</script>" not in listing
+    assert "&lt;script&gt;alert(&#x27;name&#x27;)&lt;/script&gt;" in listing
+    assert "<img src=x onerror" not in form
+    assert "&lt;img src=x onerror=alert(1)&gt;" in form
+
+
+# --- The workflow ------------------------------------------------------------------------------
+
+
+def test_front_desk_works_a_request_from_new_to_scheduled(client, front_desk):
+    appointment_request = make_appointment_request()
+
+    response = client.post(
+        change_url(appointment_request), change_form_data(appointment_request, status="contacted")
+    )
+    assert response.status_code == 302
+    appointment_request.refresh_from_db()
+    assert appointment_request.status == "contacted"
+
+    client.post(
+        change_url(appointment_request),
+        change_form_data(appointment_request, status="scheduled", staff_notes="Booked Tue 10:00"),
+    )
+    appointment_request.refresh_from_db()
+    assert appointment_request.status == "scheduled"
+    assert appointment_request.staff_notes == "Booked Tue 10:00"
+
+
+def test_closing_a_request_needs_a_reason(client, front_desk):
+    appointment_request = make_appointment_request()
+
+    response = client.post(
+        change_url(appointment_request), change_form_data(appointment_request, status="closed")
+    )
+    assert response.status_code == 200
+    assert "Choose why the request was closed." in response.content.decode()
+    appointment_request.refresh_from_db()
+    assert appointment_request.status == "new"
+
+    client.post(
+        change_url(appointment_request),
+        change_form_data(appointment_request, status="closed", close_reason="no_answer"),
+    )
+    appointment_request.refresh_from_db()
+    assert (appointment_request.status, appointment_request.close_reason) == ("closed", "no_answer")
+
+
+def test_close_reason_choices_cover_the_usual_endings():
+    assert [value for value, _ in AppointmentRequest.CloseReason.choices] == [
+        "booked_elsewhere",
+        "not_suitable",
+        "no_answer",
+        "patient_declined",
+        "other",
+    ]
+
+
+def test_what_the_patient_sent_is_read_only(client, front_desk):
+    appointment_request = make_appointment_request()
+
+    html = client.get(change_url(appointment_request)).content.decode()
+    client.post(
+        change_url(appointment_request),
+        change_form_data(appointment_request, name="Changed By Staff", phone="+17575550000", areas="neck"),
+    )
+
+    appointment_request.refresh_from_db()
+    assert appointment_request.name == "Maria Example"
+    assert appointment_request.areas == "knee,lower_back"
+    assert 'name="name"' not in html
+    assert 'name="phone"' not in html
+    assert '<select name="status"' in html
+    assert 'name="staff_notes"' in html
+
+
+def test_a_contact_attempt_records_who_made_it_without_asking(client, front_desk, django_user_model):
+    appointment_request = make_appointment_request()
+    someone_else = django_user_model.objects.create_user(username="someone-else", is_staff=True)
+    data = change_form_data(appointment_request)
+    now = timezone.localtime()
+    data.update(
+        {
+            "contact_attempts-TOTAL_FORMS": "1",
+            "contact_attempts-0-attempted_at": f"{now:%Y-%m-%dT%H:%M:%S}",
+            "contact_attempts-0-outcome": "voicemail",
+            "contact_attempts-0-note": "Left a message",
+            "contact_attempts-0-staff_member": str(someone_else.pk),  # ignored: read-only
+        }
+    )
+
+    response = client.post(change_url(appointment_request), data)
+
+    assert response.status_code == 302
+    attempt = ContactAttempt.objects.get()
+    assert attempt.staff_member == front_desk
+    assert attempt.outcome == "voicemail"
+
+
+def test_history_shows_who_changed_what(client, front_desk):
+    appointment_request = make_appointment_request()
+
+    client.post(change_url(appointment_request), change_form_data(appointment_request, status="contacted"))
+    html = client.get(admin_url("history", appointment_request)).content.decode()
+
+    latest = appointment_request.history.first()
+    assert latest.history_user == front_desk
+    assert latest.status == "contacted"
+    assert appointment_request.history.count() == 2
+    assert "frontdesk" in html
+    assert re.search(r"<strong>Status:</strong>\s*new\s*&nbsp;&rarr;&nbsp;&nbsp;contacted", html)
+
+
+def test_history_cannot_be_used_to_revert(client, front_desk):
+    appointment_request = make_appointment_request()
+    client.post(change_url(appointment_request), change_form_data(appointment_request, status="contacted"))
+    first = appointment_request.history.last()
+
+    url = admin_url("simple_history", appointment_request, first.history_id)
+    assert client.get(url).status_code == 200
+    assert client.post(url, change_form_data(appointment_request, status="new")).status_code == 403
+    appointment_request.refresh_from_db()
+    assert appointment_request.status == "contacted"
+
+
+def test_an_anonymised_request_cannot_be_changed(client, front_desk):
+    appointment_request = make_appointment_request(
+        status="closed",
+        close_reason="other",
+        anonymised_at=timezone.now(),
+        name="(removed)",
+        phone="",
+        email="",
+    )
+
+    html = client.get(change_url(appointment_request)).content.decode()
+
+    assert '<select name="status"' not in html
+
+
+# --- Bulk actions ------------------------------------------------------------------------
+
+
+def test_bulk_mark_contacted_changes_only_new_requests(client, front_desk):
+    new = make_appointment_request()
+    scheduled = make_appointment_request(status="scheduled")
+
+    response = run_action(client, "mark_contacted", new, scheduled)
+
+    assert response.status_code == 302
+    new.refresh_from_db()
+    scheduled.refresh_from_db()
+    assert new.status == "contacted"
+    assert scheduled.status == "scheduled"
+    assert new.history.first().history_user == front_desk
+
+
+def test_bulk_assign_to_me(client, front_desk):
+    first, second = make_appointment_request(), make_appointment_request()
+
+    run_action(client, "assign_to_me", first, second)
+
+    assert set(AppointmentRequest.objects.values_list("assigned_to", flat=True)) == {front_desk.pk}
+
+
+def test_bulk_mark_spam_hides_them_from_the_default_list(client, front_desk):
+    spam = make_appointment_request(name="Cheap Pills")
+    real = make_appointment_request()
+
+    run_action(client, "mark_spam", spam)
+
+    spam.refresh_from_db()
+    assert spam.status == "spam"
+    assert listed_references(client) == [real.display_reference]
+
+
+def test_csv_export_of_the_selected_requests(client, front_desk):
+    first = make_appointment_request(
+        message="Line one\nLine two", interpreter_language="Spanish", needs_interpreter=True
+    )
+    make_appointment_request(name="Not Selected")
+
+    response = run_action(client, "export_csv", first)
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert "no-store" in response["Cache-Control"]
+    assert re.fullmatch(
+        r'attachment; filename="appointment-requests-\d{4}-\d{2}-\d{2}-\d{6}\.csv"',
+        response["Content-Disposition"],
+    )
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0][:6] == ["Reference", "Received", "Status", "Close reason", "Name", "Phone"]
+    assert len(rows) == 2
+    row = dict(zip(rows[0], rows[1], strict=True))
+    assert row["Reference"] == first.display_reference
+    assert row["Name"] == "Maria Example"
+    assert row["Phone"] == "(757) 555-0142"
+    assert row["Areas"] == "Knee, Lower back"
+    assert row["Message"] == "Line one\nLine two"
+    assert row["Interpreter language"] == "Spanish"
+
+
+def test_csv_export_cannot_smuggle_spreadsheet_formulas(client, front_desk):
+    dangerous = make_appointment_request(
+        name='=HYPERLINK("http://evil.example","Click")',
+        phone="+442079460958",
+        message="@SUM(1+1)",
+        access_needs="-2+3",
+        staff_notes="+cmd",
+    )
+
+    response = run_action(client, "export_csv", dangerous)
+
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    row = dict(zip(rows[0], rows[1], strict=True))
+    assert row["Name"] == '\'=HYPERLINK("http://evil.example","Click")'
+    assert row["Phone"] == "'+44 20 7946 0958"
+    assert row["Message"] == "'@SUM(1+1)"
+    assert row["Access needs"] == "'-2+3"
+    assert row["Staff notes"] == "'+cmd"
+
+
+def test_contact_attempts_show_inline_on_the_request(client, front_desk):
+    appointment_request = make_appointment_request()
+    make_contact_attempt(appointment_request, staff_member=front_desk, note="No answer, try tomorrow")
+
+    html = client.get(change_url(appointment_request)).content.decode()
+
+    assert "Contact attempts" in html
+    assert "No answer, try tomorrow" in html

@@ -1,0 +1,177 @@
+"""The request's own rules: reference codes, business days, status tracking, constraints."""
+
+import re
+from datetime import datetime, timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from appointments.business_days import overdue_cutoff, reply_due_at
+from appointments.models import (
+    AppointmentRequest,
+    ContactAttempt,
+    format_reference,
+    new_reference,
+    normalise_reference,
+)
+from tests.factories import make_appointment_request
+
+
+def local(text):
+    return timezone.make_aware(datetime.strptime(text, "%a %Y-%m-%d %H:%M"))
+
+
+# --- Reference codes ---------------------------------------------------------------------
+
+
+def test_references_are_eight_unambiguous_characters():
+    references = {new_reference() for _ in range(2000)}
+
+    assert len(references) == 2000
+    for reference in references:
+        assert re.fullmatch(r"[A-Z2-9]{8}", reference)
+        assert not set(reference) & set("01OILU")
+
+
+def test_references_are_shown_in_two_halves_and_read_back_however_typed():
+    assert format_reference("ABCDEF23") == "ABCD-EF23"
+    assert normalise_reference(" abcd-ef23 ") == "ABCDEF23"
+
+
+# --- Business days ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("received", "due"),
+    [
+        ("Mon 2026-11-16 10:00", "Tue 2026-11-17 10:00"),
+        ("Thu 2026-11-19 23:00", "Fri 2026-11-20 23:00"),
+        ("Fri 2026-11-20 15:00", "Mon 2026-11-23 15:00"),
+        ("Sat 2026-11-21 10:00", "Tue 2026-11-24 00:00"),
+        ("Sun 2026-11-22 23:59", "Tue 2026-11-24 00:00"),
+    ],
+)
+def test_a_request_is_due_one_business_day_after_it_arrives(received, due):
+    assert reply_due_at(local(received)) == local(due)
+
+
+def test_the_overdue_cutoff_agrees_with_the_due_time_for_every_pair_of_times():
+    start = local("Mon 2026-11-16 00:00")
+    times = [start + timedelta(minutes=97 * step) for step in range(200)]  # two weeks, odd steps
+
+    for now in times:
+        cutoff = overdue_cutoff(now)
+        for received in times:
+            if received > now:
+                continue
+            assert (received <= cutoff) == (reply_due_at(received) <= now), (received, now)
+
+
+@pytest.mark.django_db
+def test_only_new_requests_become_overdue():
+    long_ago = timezone.now() - timedelta(days=6)
+    new = make_appointment_request(received_at=long_ago)
+    contacted = make_appointment_request(received_at=long_ago, status="contacted")
+    fresh = make_appointment_request()
+
+    assert new.is_overdue() and not contacted.is_overdue() and not fresh.is_overdue()
+    assert list(AppointmentRequest.objects.overdue()) == [new]
+
+
+# --- Status and validation ------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_status_changed_at_moves_only_when_the_status_does():
+    appointment_request = make_appointment_request()
+    AppointmentRequest.objects.filter(pk=appointment_request.pk).update(
+        status_changed_at=timezone.now() - timedelta(days=3)
+    )
+    appointment_request = AppointmentRequest.objects.get(pk=appointment_request.pk)
+    before = appointment_request.status_changed_at
+
+    appointment_request.staff_notes = "Tried once"
+    appointment_request.save()
+    assert AppointmentRequest.objects.get(pk=appointment_request.pk).status_changed_at == before
+
+    appointment_request.status = AppointmentRequest.Status.CONTACTED
+    appointment_request.save()
+    assert AppointmentRequest.objects.get(pk=appointment_request.pk).status_changed_at > before
+
+
+@pytest.mark.django_db
+def test_closing_needs_a_reason_and_other_statuses_drop_it():
+    appointment_request = make_appointment_request()
+    appointment_request.status = AppointmentRequest.Status.CLOSED
+
+    with pytest.raises(ValidationError, match=r"Choose why the request was closed\."):
+        appointment_request.full_clean()
+
+    appointment_request.status = AppointmentRequest.Status.CONTACTED
+    appointment_request.close_reason = AppointmentRequest.CloseReason.OTHER
+    appointment_request.full_clean()
+    assert appointment_request.close_reason == ""
+
+
+@pytest.mark.django_db
+def test_the_database_refuses_a_closed_request_without_a_reason():
+    appointment_request = make_appointment_request()
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        AppointmentRequest.objects.filter(pk=appointment_request.pk).update(status="closed", close_reason="")
+
+
+@pytest.mark.django_db
+def test_the_database_refuses_a_request_nobody_could_answer():
+    with pytest.raises(IntegrityError), transaction.atomic():
+        make_appointment_request(phone="", email="")
+
+
+@pytest.mark.django_db
+def test_an_anonymised_request_may_have_no_contact_details():
+    appointment_request = make_appointment_request(
+        status="spam", anonymised_at=timezone.now(), phone="", email="", name="(removed)"
+    )
+
+    appointment_request.full_clean()
+
+
+@pytest.mark.django_db
+def test_areas_must_come_from_the_list():
+    appointment_request = make_appointment_request()
+    appointment_request.areas = "knee,toe"
+
+    with pytest.raises(ValidationError, match=r"Choose at least one area from the list\."):
+        appointment_request.full_clean()
+
+
+@pytest.mark.django_db
+def test_area_lookup_matches_whole_codes_only():
+    knee_and_hip = make_appointment_request(areas="knee,hip,other")
+    other = make_appointment_request(areas="other")
+    make_appointment_request(areas="neck")
+
+    assert set(AppointmentRequest.objects.with_area("hip")) == {knee_and_hip}
+    assert set(AppointmentRequest.objects.with_area("other")) == {knee_and_hip, other}
+    assert knee_and_hip.get_areas_display() == "Knee, Hip, Somewhere else"
+
+
+@pytest.mark.django_db
+def test_a_contact_attempt_cannot_be_in_the_future():
+    attempt = ContactAttempt(
+        appointment_request=make_appointment_request(),
+        attempted_at=timezone.now() + timedelta(hours=2),
+        outcome=ContactAttempt.Outcome.SPOKE,
+    )
+
+    with pytest.raises(ValidationError, match="cannot be in the future"):
+        attempt.full_clean()
+
+
+@pytest.mark.django_db
+def test_str_is_the_reference_never_the_name():
+    appointment_request = make_appointment_request(reference="ABCDEF23")
+
+    assert str(appointment_request) == "Request ABCD-EF23"

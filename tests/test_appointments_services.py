@@ -1,0 +1,198 @@
+"""appointment_request_create and friends: one row per request, however often it is sent."""
+
+import threading
+import uuid
+from types import SimpleNamespace
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+
+from appointments import services
+from appointments.models import AppointmentRequest
+from appointments.rate_limit import record_submission
+from appointments.services import (
+    appointment_request_create,
+    appointment_request_find_duplicate,
+    csv_safe,
+)
+from tests.factories import make_appointment_request, make_provider
+
+pytestmark = pytest.mark.django_db
+
+
+def answers(**overrides):
+    data = {
+        "name": "Maria Example",
+        "phone": "+17575550142",
+        "email": "maria@example.com",
+        "contact_method": "phone",
+        "best_time": "morning",
+        "patient_type": "new",
+        "visit_type": "in_person",
+        "preferred_provider": None,
+        "areas": ["lower_back", "knee"],
+        "message": "",
+        "acknowledged_not_emergency": True,
+    }
+    data.update(overrides)
+    return data
+
+
+def test_create_stores_a_new_request_with_a_reference_and_its_token():
+    token = uuid.uuid4()
+    provider = make_provider()
+
+    appointment_request = appointment_request_create(
+        **answers(preferred_provider=provider), submission_token=token
+    )
+
+    assert appointment_request.pk
+    assert len(appointment_request.reference) == 8
+    assert appointment_request.status == AppointmentRequest.Status.NEW
+    assert appointment_request.submission_token == token
+    assert appointment_request.areas == "knee,lower_back"  # the form's order, whatever was sent
+    assert appointment_request.preferred_provider == provider
+    assert appointment_request.notifications_claimed_until is not None  # the web process sends them
+
+
+def test_create_validates_what_it_stores():
+    with pytest.raises(ValidationError):
+        appointment_request_create(**answers(areas=["toe"]))
+    with pytest.raises(ValidationError):
+        appointment_request_create(**answers(name="x" * 101))
+    assert AppointmentRequest.objects.count() == 0
+
+
+def test_spam_is_stored_as_spam_and_queues_no_email(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks:
+        appointment_request = appointment_request_create(**answers(), is_spam=True)
+
+    assert appointment_request.status == AppointmentRequest.Status.SPAM
+    assert appointment_request.notifications_claimed_until is None
+    assert callbacks == []
+
+
+def test_a_reference_that_exists_already_is_replaced_by_a_fresh_one(monkeypatch):
+    taken = make_appointment_request(reference="ABCDEF23")
+    references = iter(["ABCDEF23", "ABCDEF23", "GHJKMN45"])
+    monkeypatch.setattr(services, "new_reference", lambda: next(references))
+
+    appointment_request = appointment_request_create(**answers(name="Someone Else"))
+
+    assert appointment_request.reference == "GHJKMN45"
+    assert taken.reference == "ABCDEF23"
+
+
+def test_find_duplicate_takes_the_same_arguments_as_create():
+    token = uuid.uuid4()
+    stored = appointment_request_create(**answers(), submission_token=token)
+
+    assert appointment_request_find_duplicate(**answers(), submission_token=token) == stored
+    assert (
+        appointment_request_find_duplicate(**answers(), submission_token=uuid.uuid4()) == stored
+    )  # minutes ago
+    assert appointment_request_find_duplicate(**answers(areas=["neck"]), submission_token=token) is None
+
+
+@pytest.mark.parametrize(
+    ("value", "safe"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+1 757", "'+1 757"),
+        ("-5", "'-5"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=1", "'\t=1"),
+        ("Maria", "Maria"),
+        ("", ""),
+        (None, ""),
+    ],
+)
+def test_csv_cells_that_a_spreadsheet_would_run_are_defused(value, safe):
+    assert csv_safe(value) == safe
+
+
+# --- Racing submissions (real threads, real connections) ---------------------------------------
+
+
+def race(count, make_arguments):
+    """Call appointment_request_create from `count` threads released at the same moment."""
+    barrier = threading.Barrier(count)
+    results, errors = [], []
+
+    def submit(number):
+        try:
+            barrier.wait(timeout=30)
+            results.append(appointment_request_create(**make_arguments(number)).pk)
+        except Exception as error:  # pragma: no cover - reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=submit, args=(number,)) for number in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return results, errors
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_double_click_stores_one_request():
+    token = uuid.uuid4()
+
+    results, errors = race(6, lambda number: {**answers(), "submission_token": token})
+
+    assert errors == []
+    assert AppointmentRequest.objects.count() == 1
+    assert set(results) == {AppointmentRequest.objects.get().pk}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_answers_from_two_tabs_at_once_store_one_request():
+    results, errors = race(6, lambda number: {**answers(), "submission_token": uuid.uuid4()})
+
+    assert errors == []
+    assert AppointmentRequest.objects.count() == 1
+    assert len(set(results)) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_different_requests_at_once_all_land():
+    results, errors = race(
+        8, lambda number: {**answers(name=f"Patient {number}"), "submission_token": uuid.uuid4()}
+    )
+
+    assert errors == []
+    assert len(set(results)) == AppointmentRequest.objects.count() == 8
+    assert len(set(AppointmentRequest.objects.values_list("reference", flat=True))) == 8
+
+
+# --- The rate limiter -----------------------------------------------------------------------------
+
+
+def fake_request(address):
+    return SimpleNamespace(META={"REMOTE_ADDR": address})
+
+
+def test_rate_limit_counts_per_client_in_fixed_windows(settings):
+    settings.APPOINTMENTS_RATE_LIMIT = (2, 600)
+    start = 1_800_000_000  # the start of a 10-minute window
+
+    decisions = [record_submission(fake_request("192.0.2.1"), now=start + second) for second in (0, 1, 2)]
+    other_client = record_submission(fake_request("192.0.2.2"), now=start + 3)
+    next_window = record_submission(fake_request("192.0.2.1"), now=start + 600)
+
+    assert [d.allowed for d in decisions] == [True, True, False]
+    assert decisions[2].retry_after == 598
+    assert other_client.allowed
+    assert next_window.allowed
+
+
+def test_the_cache_holds_no_ip_addresses(settings):
+    from django.core.cache import cache
+
+    settings.APPOINTMENTS_RATE_LIMIT = (2, 600)
+    record_submission(fake_request("192.0.2.77"), now=1_800_000_000)
+
+    assert not any("192.0.2.77" in str(key) for key in cache._cache)

@@ -1,0 +1,507 @@
+"""The patient's pages: the form, POST-redirect-GET, the duplicate guard, no-store, rate limit, honeypot."""
+
+import json
+import logging
+import re
+import subprocess
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.urls import reverse
+
+from appointments.models import AppointmentRequest
+from appointments.views import SESSION_KEY
+from prolo_site import settings as project_settings
+from tests.factories import appointment_request_answers, make_clinic
+
+pytestmark = pytest.mark.django_db
+
+FORM_URL = "/appointments/request/"
+RECEIVED_URL = "/appointments/request/received/"
+
+
+@pytest.fixture(autouse=True)
+def clinic():
+    return make_clinic()
+
+
+def token_from(html):
+    return re.search(r'name="submission_token" value="([0-9a-f]{32})"', html)[1]
+
+
+def send(client, meta=None, **overrides):
+    """GET the form, then POST it with its token, as a browser does (`meta`: request headers)."""
+    meta = meta or {}
+    token = token_from(client.get(FORM_URL, **meta).content.decode())
+    return client.post(FORM_URL, appointment_request_answers(submission_token=token, **overrides), **meta)
+
+
+def test_urls_have_the_names_other_pages_link_to():
+    assert reverse("appointments:request") == FORM_URL
+    assert reverse("appointments:request-received") == RECEIVED_URL
+
+
+# --- The form page ----------------------------------------------------------------
+
+
+def test_form_page_is_never_cached(client):
+    response = client.get(FORM_URL)
+
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_form_page_shows_the_emergency_notice_above_the_form(client):
+    html = client.get(FORM_URL).content.decode()
+
+    notice = html.index("This form is not for emergencies")
+    form = html.index('id="appointment-request"')
+    assert notice < form
+    assert "call 911" in html[notice:form]
+    assert 'For anything urgent, call us on <a href="tel:+17575961900">(757) 596-1900</a>' in html
+
+
+def test_form_page_links_the_privacy_notice_and_loads_its_own_stylesheet(client):
+    html = client.get(FORM_URL).content.decode()
+
+    assert 'href="/about/privacy/"' in html
+    assert re.search(r'<link rel="stylesheet" href="/static/css/forms\.[0-9a-f]+\.css">', html)
+    assert "<title>Request an appointment |" in html
+
+
+def test_form_is_rendered_by_crispy_with_labels_autocomplete_and_no_browser_validation(client):
+    html = client.get(FORM_URL).content.decode()
+
+    assert 'novalidate=""' in html
+    assert re.search(r'<label\s+for="id_name" class="form-label requiredField">', html)
+    assert 'autocomplete="name"' in html
+    assert 'type="tel"' in html and 'autocomplete="tel"' in html
+    assert 'autocomplete="email"' in html
+    assert "<legend" in html and "Where does it hurt?" in html
+    assert (
+        len(re.findall(r'<input type="checkbox" name="areas" value="\w+" class="form-check-input"', html))
+        == 8
+    )
+
+
+def test_every_form_page_gets_a_fresh_one_time_token(client):
+    first = token_from(client.get(FORM_URL).content.decode())
+    second = token_from(client.get(FORM_URL).content.decode())
+
+    assert first != second
+
+
+def test_honeypot_is_hidden_from_people_screen_readers_and_the_keyboard(client):
+    html = client.get(FORM_URL).content.decode()
+
+    honeypot = re.search(
+        r'<div\s+class="visually-hidden"\s+aria-hidden="true">(.*?)</div> </div>', html, re.S
+    )
+    assert honeypot, "the honeypot's wrapper is missing"
+    assert "Leave this field empty" in honeypot[1]
+    assert '<input type="text" name="website" tabindex="-1" autocomplete="off"' in honeypot[1]
+
+
+# --- Errors --------------------------------------------------------------------------
+
+
+def test_empty_form_shows_the_error_summary_and_stores_nothing(client):
+    response = client.post(FORM_URL, {})
+    html = response.content.decode()
+
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
+    assert re.search(r"<title>Error: Request an appointment", html)
+    summary = re.search(r'<div class="error-summary"[^>]*>', html)[0]
+    assert 'tabindex="-1"' in summary and "autofocus" in summary and 'role="alert"' in summary
+    assert "There is a problem" in html
+    assert '<a href="#id_name">Enter your name.</a>' in html
+    assert '<a href="#id_areas_0">Choose at least one area where it hurts.</a>' in html
+    assert html.index("There is a problem") < html.index("<h1>")
+    assert AppointmentRequest.objects.count() == 0
+
+
+def test_errors_sit_beside_their_fields_and_are_tied_to_them(client):
+    html = client.post(FORM_URL, appointment_request_answers(name="", phone="12")).content.decode()
+
+    assert re.search(
+        r'<input type="text" name="name"[^>]*aria-invalid="true"[^>]*aria-describedby="id_name_error"', html
+    )
+    assert re.search(
+        r'<input type="tel" name="phone"[^>]*aria-describedby="id_phone_helptext id_phone_error"', html
+    )
+    assert '<div id="id_name_error" class="invalid-feedback">' in html
+    assert re.search(r'<fieldset aria-describedby="id_areas_helptext">', html)  # no error there
+    errors = client.post(FORM_URL, appointment_request_answers(areas=[])).content.decode()
+    group = re.search(r'<div id="div_id_areas".*?</fieldset>', errors, re.S)[0]
+    assert '<fieldset aria-describedby="id_areas_helptext id_areas_error">' in group
+    # The error comes right under the question, before the options.
+    assert group.index('id="id_areas_error"') < group.index('id="id_areas_0"')
+    assert 'aria-invalid="true"' in group
+
+
+def test_everything_typed_is_kept_after_an_error(client):
+    answers = appointment_request_answers(
+        acknowledged_not_emergency="",
+        message="Right knee, <b>worse</b> on stairs",
+        interpreter_language="Spanish",
+        access_needs="Step-free access",
+        areas=["knee", "hip"],
+        best_time="afternoon",
+    )
+    html = client.post(FORM_URL, answers).content.decode()
+
+    assert 'value="Maria Example"' in html
+    assert 'value="(757) 555-0142"' in html
+    assert 'value="maria@example.com"' in html
+    assert "Right knee, &lt;b&gt;worse&lt;/b&gt; on stairs</textarea>" in html
+    assert 'value="Spanish"' in html
+    assert "Step-free access</textarea>" in html
+    assert re.search(r'name="areas" value="knee"[^>]*id="id_areas_0"[^>]* checked', html)
+    assert re.search(r'name="areas" value="hip"[^>]*id="id_areas_4"[^>]* checked', html)
+    assert not re.search(r'name="areas" value="neck"[^>]* checked', html)
+    assert re.search(r'name="best_time" value="afternoon"[^>]* checked', html)
+    assert re.search(r'name="contact_method" value="phone"[^>]* checked', html)
+
+
+def test_null_bytes_get_a_plain_message_not_a_server_error(client):
+    response = client.post(FORM_URL, appointment_request_answers(name="Maria\x00Example"))
+
+    assert response.status_code == 200
+    assert "Remove the hidden control characters" in response.content.decode()
+    assert AppointmentRequest.objects.count() == 0
+
+
+def test_an_expired_form_comes_back_filled_in_and_unsent(clinic):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    answers = appointment_request_answers(
+        areas=["hip"], message="Hip hurts <at night>", submission_token="ab" * 16
+    )
+
+    response = strict.post(FORM_URL, answers)
+    html = response.content.decode()
+
+    assert response.status_code == 403
+    assert "no-store" in response["Cache-Control"]
+    assert "<title>Not sent yet: Request an appointment" in html
+    assert "Your request has not been sent yet" in html
+    assert 'value="Maria Example"' in html
+    assert re.search(r'name="areas" value="hip"[^>]*id="id_areas_4"[^>]* checked', html)
+    assert "Hip hurts &lt;at night&gt;</textarea>" in html
+    assert 'name="submission_token" value="abababababababababababababababab"' in html
+    assert 'name="csrfmiddlewaretoken"' in html
+    assert AppointmentRequest.objects.count() == 0
+
+
+# --- Success: POST-redirect-GET ---------------------------------------------------------------
+
+
+def test_a_complete_request_is_stored_and_redirects_to_the_confirmation(client):
+    response = send(client)
+
+    assert response.status_code == 302
+    assert response["Location"] == RECEIVED_URL
+    appointment_request = AppointmentRequest.objects.get()
+    assert appointment_request.status == AppointmentRequest.Status.NEW
+    assert appointment_request.name == "Maria Example"
+    assert str(appointment_request.phone) == "+17575550142"
+    assert appointment_request.areas == "knee,lower_back"
+    assert client.session[SESSION_KEY] == appointment_request.pk
+
+
+def test_confirmation_shows_the_reference_next_steps_and_phone_but_no_patient_data(client):
+    send(client, name="Maria Confidential", email="maria.private@example.com")
+    appointment_request = AppointmentRequest.objects.get()
+
+    response = client.get(RECEIVED_URL)
+    html = response.content.decode()
+
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
+    assert f'<p class="confirmation__reference">{appointment_request.display_reference}</p>' in html
+    assert re.fullmatch(r"[A-HJKMNP-TV-Z2-9]{4}-[A-HJKMNP-TV-Z2-9]{4}", appointment_request.display_reference)
+    assert "What happens next" in html
+    assert "contact you by phone call" in html
+    assert 'href="tel:+17575961900"' in html
+    assert "Maria Confidential" not in html
+    assert "maria.private" not in html
+    assert "757) 555-0142" not in html
+
+
+def test_no_patient_data_or_reference_ever_goes_into_a_url(client):
+    response = send(client)
+    appointment_request = AppointmentRequest.objects.get()
+
+    assert response["Location"] == RECEIVED_URL
+    assert appointment_request.reference not in response["Location"]
+    assert str(appointment_request.pk) not in response["Location"]
+
+
+def test_confirmation_gives_the_clinic_hours_when_staff_have_entered_them(client, clinic):
+    clinic.opening_hours = "Monday to Friday, 8 am to 5 pm\nSaturday, 9 am to noon"
+    clinic.save()
+    send(client)
+
+    html = client.get(RECEIVED_URL).content.decode()
+
+    assert "<li>Monday to Friday, 8 am to 5 pm</li><li>Saturday, 9 am to noon</li>" in html
+
+
+def test_confirmation_never_invents_hours(client):
+    send(client)
+
+    html = client.get(RECEIVED_URL).content.decode()
+
+    assert "The front desk replies during the clinic's opening hours." in html
+    assert not re.search(r"\d\s*(am|pm)", html)
+
+
+def test_confirmation_without_a_request_in_the_session_goes_back_to_the_form(client):
+    response = client.get(RECEIVED_URL)
+
+    assert response.status_code == 302
+    assert response["Location"] == FORM_URL
+
+
+def test_another_browser_cannot_see_someone_elses_confirmation(client, django_user_model):
+    from django.test import Client
+
+    send(client)
+
+    assert Client().get(RECEIVED_URL).status_code == 302
+
+
+def test_markup_typed_by_a_patient_is_stored_exactly(client):
+    send(client, name="<script>alert('x')</script>", message="<img src=x onerror=alert(1)>")
+
+    appointment_request = AppointmentRequest.objects.get()
+    assert appointment_request.name == "<script>alert('x')</script>"
+    assert appointment_request.message == "<img src=x onerror=alert(1)>"
+
+
+def test_other_methods_are_refused(client):
+    assert client.put(FORM_URL).status_code == 405
+    assert client.post(RECEIVED_URL).status_code == 405
+
+
+# --- Duplicates -----------------------------------------------------------------------------
+
+
+def test_the_same_form_sent_twice_is_one_request_with_one_confirmation(client):
+    token = token_from(client.get(FORM_URL).content.decode())
+    answers = appointment_request_answers(submission_token=token)
+
+    first = client.post(FORM_URL, answers)
+    second = client.post(FORM_URL, answers)
+
+    assert first["Location"] == second["Location"] == RECEIVED_URL
+    assert AppointmentRequest.objects.count() == 1
+    assert client.session[SESSION_KEY] == AppointmentRequest.objects.get().pk
+
+
+def test_the_same_answers_from_a_fresh_form_minutes_later_are_the_same_request(client):
+    send(client)
+    first = AppointmentRequest.objects.get()
+
+    send(client, name="  maria   example ")  # the same person, typed a little differently
+
+    assert AppointmentRequest.objects.count() == 1
+    assert client.session[SESSION_KEY] == first.pk
+
+
+def test_the_same_answers_after_the_window_are_a_new_request(client):
+    send(client)
+    AppointmentRequest.objects.update(
+        received_at=AppointmentRequest.objects.get().received_at - timedelta(hours=1)
+    )
+
+    send(client)
+
+    assert AppointmentRequest.objects.count() == 2
+
+
+def test_a_stale_form_reused_for_different_answers_is_a_new_request(client):
+    token = token_from(client.get(FORM_URL).content.decode())
+    client.post(FORM_URL, appointment_request_answers(submission_token=token))
+
+    client.post(FORM_URL, appointment_request_answers(submission_token=token, areas=["neck"]))
+
+    assert AppointmentRequest.objects.count() == 2
+    assert client.session[SESSION_KEY] == AppointmentRequest.objects.get(areas="neck").pk
+
+
+# --- Honeypot -------------------------------------------------------------------------------
+
+
+def test_a_honeypot_hit_is_stored_as_spam_looks_like_success_and_sends_nothing(
+    client, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = send(client, website="http://cheap-pills.example")
+
+    assert response.status_code == 302
+    assert response["Location"] == RECEIVED_URL
+    appointment_request = AppointmentRequest.objects.get()
+    assert appointment_request.status == AppointmentRequest.Status.SPAM
+    assert mailoutbox == []
+    assert AppointmentRequest.objects.not_spam().count() == 0
+
+
+# --- Rate limit ------------------------------------------------------------------------------
+
+
+def test_too_many_new_requests_from_one_client_get_a_friendly_429_that_keeps_the_answers(client, settings):
+    settings.APPOINTMENTS_RATE_LIMIT = (2, 600)
+    send(client, name="First Person")
+    send(client, name="Second Person")
+
+    response = send(client, name="Third Person", message="Still hurts")
+    html = response.content.decode()
+
+    assert response.status_code == 429
+    assert "no-store" in response["Cache-Control"]
+    assert 0 < int(response["Retry-After"]) <= 600
+    assert "<title>Not sent yet: Request an appointment" in html
+    assert "Your request has not been sent yet" in html
+    assert re.search(r"please wait \d+ minutes? and press", html)
+    assert 'Or call us on <a href="tel:+17575961900">(757) 596-1900</a>' in html
+    assert 'value="Third Person"' in html
+    assert "Still hurts</textarea>" in html
+    assert AppointmentRequest.objects.count() == 2
+
+
+def test_mistakes_and_repeats_do_not_count_towards_the_limit(client, settings):
+    settings.APPOINTMENTS_RATE_LIMIT = (1, 600)
+    for _ in range(3):
+        client.post(FORM_URL, {})  # errors: nothing stored
+    token = token_from(client.get(FORM_URL).content.decode())
+    answers = appointment_request_answers(submission_token=token)
+
+    assert client.post(FORM_URL, answers).status_code == 302
+    assert client.post(FORM_URL, answers).status_code == 302  # a double click
+    assert AppointmentRequest.objects.count() == 1
+
+
+def test_the_limit_is_per_client_address(client, settings):
+    settings.APPOINTMENTS_RATE_LIMIT = (1, 600)
+    send(client, name="First Person", meta={"REMOTE_ADDR": "192.0.2.1"})
+
+    assert send(client, name="Second Person", meta={"REMOTE_ADDR": "192.0.2.2"}).status_code == 302
+    assert send(client, name="Third Person", meta={"REMOTE_ADDR": "192.0.2.1"}).status_code == 429
+
+
+def test_behind_the_proxy_the_client_is_the_right_most_forwarded_address(client, settings):
+    settings.APPOINTMENTS_RATE_LIMIT = (1, 600)
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    proxy = {"REMOTE_ADDR": "10.0.0.5", "HTTP_X_FORWARDED_PROTO": "https"}
+    send(client, name="First Person", meta={**proxy, "HTTP_X_FORWARDED_FOR": "198.51.100.7"})
+
+    # A forged left-hand entry does not make a new client...
+    forged = send(
+        client, name="Second Person", meta={**proxy, "HTTP_X_FORWARDED_FOR": "1.2.3.4, 198.51.100.7"}
+    )
+    # ...but a different address added by the proxy does.
+    other = send(client, name="Third Person", meta={**proxy, "HTTP_X_FORWARDED_FOR": "198.51.100.8"})
+
+    assert forged.status_code == 429
+    assert other.status_code == 302
+
+
+def test_without_a_proxy_forwarded_headers_are_ignored(client, settings):
+    settings.APPOINTMENTS_RATE_LIMIT = (1, 600)
+    send(client, name="First Person", meta={"HTTP_X_FORWARDED_FOR": "198.51.100.7"})
+
+    response = send(client, name="Second Person", meta={"HTTP_X_FORWARDED_FOR": "198.51.100.8"})
+
+    assert response.status_code == 429
+
+
+def test_the_limit_can_be_switched_off(client, settings):
+    settings.APPOINTMENTS_RATE_LIMIT = None
+    for number in range(8):
+        assert send(client, name=f"Person {number}").status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("text", "rate"),
+    [
+        ("5/10m", (5, 600)),
+        ("5/m", (5, 60)),
+        ("100/1h", (100, 3600)),
+        ("3/30s", (3, 30)),
+        (" 20 / 2H ", (20, 7200)),
+        ("off", None),
+        ("OFF", None),
+        ("", (5, 600)),
+    ],
+)
+def test_rate_limit_setting_is_read_from_the_environment(monkeypatch, text, rate):
+    monkeypatch.setenv("APPOINTMENTS_RATE_LIMIT", text)
+
+    assert project_settings._rate_limit("APPOINTMENTS_RATE_LIMIT", "5/10m") == rate
+
+
+@pytest.mark.parametrize("text", ["5", "five/m", "5/10d", "0/m", "5/0m", "-1/m"])
+def test_a_mistyped_rate_limit_stops_the_site_with_a_clear_message(monkeypatch, text):
+    monkeypatch.setenv("APPOINTMENTS_RATE_LIMIT", text)
+
+    with pytest.raises(ImproperlyConfigured, match="is not a rate: use for example 5/10m"):
+        project_settings._rate_limit("APPOINTMENTS_RATE_LIMIT", "5/10m")
+
+
+# --- Logs -----------------------------------------------------------------------------------
+
+
+def test_no_patient_data_reaches_the_logs(client, caplog):
+    caplog.set_level(logging.DEBUG)
+
+    send(client, name="Logworthy Patient", email="logworthy@example.com", message="My knee hurts at night")
+    client.get(RECEIVED_URL)
+
+    assert AppointmentRequest.objects.count() == 1
+    for secret in ("Logworthy", "logworthy@example.com", "555-0142", "5550142", "knee hurts"):
+        assert secret not in caplog.text
+
+
+# --- Valid HTML -----------------------------------------------------------------------------
+
+
+def test_every_state_of_the_patient_pages_is_valid_html(client, settings, tmp_path):
+    from tests.test_html_validity import VNU_JAR, vnu_or_skip
+
+    vnu_or_skip()
+    settings.APPOINTMENTS_RATE_LIMIT = (1, 600)
+    pages = {
+        "form": client.get(FORM_URL).content,
+        "form-errors": client.post(
+            FORM_URL, appointment_request_answers(name="", areas=[], phone="12")
+        ).content,
+    }
+    send(client)
+    pages["confirmation"] = client.get(RECEIVED_URL).content
+    pages["too-many"] = send(client, name="Another Person").content
+    from django.test import Client
+
+    pages["expired"] = Client(enforce_csrf_checks=True).post(FORM_URL, appointment_request_answers()).content
+    files = []
+    for name, html in pages.items():
+        path = tmp_path / f"{name}.html"
+        path.write_bytes(html)
+        files.append(str(path))
+
+    result = subprocess.run(
+        ["java", "-jar", str(VNU_JAR), "--errors-only", "--format", "json", "--exit-zero-always", *files],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+    messages = json.loads(result.stderr or result.stdout)["messages"]
+    report = "\n".join(
+        f"{Path(m.get('url', '')).name}:{m.get('lastLine', '?')}: {m['message']}" for m in messages
+    )
+    assert not messages, f"The Nu HTML Checker found errors:\n{report}"

@@ -1,0 +1,233 @@
+"""Checks on the patient guide content in ``articles/content/``.
+
+These are plain functions over files: they need no database and no Django
+settings, so they also run with ``-p no:django``.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+from articles.guide_content import (  # noqa: E402
+    CONTENT_DIR,
+    TOPICS,
+    citation_numbers,
+    load_guide,
+    load_sources,
+    plain_text,
+)
+
+ORIGINALITY_CHECK = Path(__file__).resolve().parents[2] / "shared" / "tools" / "originality-check"
+
+MIN_ARTICLES = 7
+MAX_GRADE = 8.0
+MAX_MEDIAN_GRADE = 7.0
+
+# People named in the source documents who are not authors of a listed source.
+# Author surnames are read from sources.toml below.
+OTHER_PEOPLE = ("Andrus", "Jenny", "Climan", "Anastasia")
+# Titles and credentials that only appear next to a person's name.
+PERSON_MARKERS = re.compile(r"\bDr\.?\s+[A-Z]|\b(?:MD|PhD|RDN|CD-N|DPM|MPH)\b|\breviewed by\b", re.IGNORECASE)
+DOI = re.compile(r"^10\.\d{4,9}/\S+$")
+
+
+@pytest.fixture(scope="module")
+def guide():
+    return load_guide()
+
+
+@pytest.fixture(scope="module")
+def fk_grade():
+    """Flesch-Kincaid grade from textstat 0.7.3, which counts syllables with Pyphen's
+    bundled dictionaries and so works offline (later versions fetch nltk's cmudict)."""
+    textstat = pytest.importorskip("textstat")
+    return textstat.flesch_kincaid_grade
+
+
+def _author_surnames() -> set[str]:
+    """Surnames of every author in sources.toml ("Hauser RA, Lackner JB, ..." -> Hauser, Lackner)."""
+    surnames = set()
+    for source in load_sources().values():
+        authors = source.citation.split(". ", 1)[0]
+        for author in authors.split(","):
+            words = author.split()
+            if words and words[0] != "et":
+                surnames.add(words[0])
+    return surnames
+
+
+# --- Structure -------------------------------------------------------------
+
+
+def test_there_are_enough_articles(guide):
+    assert len(guide) >= MIN_ARTICLES, f"only {len(guide)} articles; need at least {MIN_ARTICLES}"
+
+
+def test_articles_are_in_order_with_unique_slugs(guide):
+    slugs = [article.slug for article in guide]
+    assert len(set(slugs)) == len(slugs), f"duplicate slugs: {slugs}"
+    positions = [article.position for article in guide]
+    assert positions == sorted(set(positions)), f"positions not unique and ascending: {positions}"
+
+
+@pytest.mark.parametrize("article", load_guide(), ids=lambda article: article.slug)
+def test_article_is_complete(article):
+    assert article.title.strip()
+    assert article.topic in TOPICS
+    assert len(article.summary.split()) >= 10, "summary should answer the title in a few sentences"
+    sections = re.findall(r"^## \S", article.body, flags=re.MULTILINE)
+    assert len(sections) >= 2, "needs at least two '## ' sections"
+    assert not re.search(r"^# ", article.body, flags=re.MULTILINE), "the page supplies the h1; start at '## '"
+    assert article.sources, "needs at least one numbered source"
+
+
+@pytest.mark.parametrize("article", load_guide(), ids=lambda article: article.slug)
+def test_citations_are_in_range_and_every_source_is_cited(article):
+    cited = set(citation_numbers(article.body))
+    listed = set(range(1, len(article.sources) + 1))
+    assert not cited - listed, f"citations {sorted(cited - listed)} out of range 1..{len(listed)}"
+    never_cited = [article.sources[n - 1].key for n in sorted(listed - cited)]
+    assert not never_cited, f"sources listed but never cited: {never_cited}"
+
+
+def test_every_source_is_used_by_some_article(guide):
+    used = {source.key for article in guide for source in article.sources}
+    unused = set(load_sources()) - used
+    assert not unused, f"sources.toml lists sources no article cites: {sorted(unused)}"
+
+
+def test_dois_look_like_dois():
+    data = tomllib.loads((CONTENT_DIR / "sources.toml").read_text(encoding="utf-8"))
+    bad = {
+        key: table.get("doi")
+        for key, table in data.items()
+        if table.get("doi") and not DOI.match(table["doi"])
+    }
+    assert not bad, f"DOIs must look like 10.NNNN/...: {bad}"
+    assert all(table.get("citation") for table in data.values()), "every source needs a citation"
+
+
+# --- Writing ----------------------------------------------------------------
+
+
+def test_readability(guide, fk_grade):
+    grades = {
+        article.slug: fk_grade(plain_text(article.summary + "\n\n" + article.body)) for article in guide
+    }
+    report = ", ".join(f"{slug}: {grade:.1f}" for slug, grade in grades.items())
+    median = statistics.median(grades.values())
+    too_hard = {slug: grade for slug, grade in grades.items() if grade > MAX_GRADE}
+    assert not too_hard, f"Flesch-Kincaid grade above {MAX_GRADE}: {too_hard} (all: {report})"
+    assert median <= MAX_MEDIAN_GRADE, f"median grade {median:.1f} > {MAX_MEDIAN_GRADE} ({report})"
+
+
+def test_no_sentences_copied_from_the_sources():
+    if not ORIGINALITY_CHECK.is_file():
+        pytest.skip(f"originality-check tool not found at {ORIGINALITY_CHECK}")
+    result = subprocess.run(
+        [sys.executable, str(ORIGINALITY_CHECK), str(REPO_ROOT)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_articles_name_no_people(guide):
+    names = _author_surnames() | set(OTHER_PEOPLE)
+    name_pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(names))) + r")\b")
+    problems = []
+    for article in guide:
+        text = "\n".join((article.title, article.summary, article.body))
+        for pattern in (name_pattern, PERSON_MARKERS):
+            problems += [f"{article.slug}: {match.group(0)!r}" for match in pattern.finditer(text)]
+    assert not problems, f"articles must not name people: {problems}"
+
+
+# --- The loader ---------------------------------------------------------------
+
+SOURCES_TOML = """
+[one]
+citation = "Author A. A study. J Test. 2020;1:1."
+doi = "10.1234/test.1"
+note = ""
+
+[two]
+citation = "Writer B. Another study. Some Foundation."
+doi = ""
+note = ""
+"""
+
+GOOD_ARTICLE = """+++
+title = "A title"
+slug = "a-title"
+topic = "The basics"
+summary = "A summary."
+sources = ["one", "two"]
++++
+## First
+
+Text [1].
+
+## Second
+
+More text [2].
+"""
+
+
+def _write_guide(tmp_path: Path, article: str, name: str = "01-a-title.md") -> Path:
+    (tmp_path / "guide").mkdir()
+    (tmp_path / "sources.toml").write_text(SOURCES_TOML, encoding="utf-8")
+    (tmp_path / "guide" / name).write_text(article, encoding="utf-8")
+    return tmp_path
+
+
+def test_loader_reads_a_good_article(tmp_path):
+    [article] = load_guide(_write_guide(tmp_path, GOOD_ARTICLE))
+    assert article.position == 1
+    assert article.slug == "a-title"
+    assert [source.key for source in article.sources] == ["one", "two"]
+    assert article.body.startswith("## First")
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda text: text.replace("+++\n## First", "## First"), "front matter"),
+        (lambda text: text.replace('title = "A title"\n', ""), "missing"),
+        (lambda text: text.replace('"two"]', '"three"]'), "unknown source"),
+        (lambda text: text.replace("More text [2].", "More text [3] [2]."), "out of range"),
+        (lambda text: text.replace("More text [2].", "More text."), "never cited"),
+        (lambda text: text.replace('slug = "a-title"', 'slug = "other"'), "does not match"),
+    ],
+    ids=["no-front-matter", "missing-key", "unknown-source", "out-of-range", "never-cited", "slug-mismatch"],
+)
+def test_loader_names_the_file_when_something_is_wrong(tmp_path, change, message):
+    directory = _write_guide(tmp_path, change(GOOD_ARTICLE))
+    with pytest.raises(ValueError, match=message) as error:
+        load_guide(directory)
+    assert "01-a-title.md" in str(error.value)
+
+
+def test_plain_text_keeps_only_what_a_reader_reads():
+    markdown = (
+        "## A heading\n\n"
+        "Some **bold**, *italic* and [linked](https://example.org) words [1] [2, 3].\n\n"
+        "- a list item\n"
+        "1. a numbered item!\n\n"
+        "> A quote."
+    )
+    assert plain_text(markdown) == (
+        "A heading.\n\nSome bold, italic and linked words.\n\na list item.\na numbered item!\n\nA quote."
+    )

@@ -1,0 +1,172 @@
+"""The guide's pages as a reader and an editor see them."""
+
+import re
+import time
+
+import pytest
+from django.contrib.auth.models import Group
+from django.utils import timezone
+
+from articles.models import Article
+from tests.factories import make_article, make_clinic, make_provider, make_topic
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def editor(django_user_model):
+    user = django_user_model.objects.create_user("editor", password="a-long-password-1", is_staff=True)
+    user.groups.add(Group.objects.get(name="Editors"))
+    return user
+
+
+def test_index_groups_published_articles_by_topic_with_summaries(client):
+    basics = make_topic("The basics", 0)
+    costs = make_topic("Practical matters", 3)
+    make_article(slug="cost", title="What does it cost?", topic=costs, summary="About $150 a shot.")
+    make_article(slug="what", title="What is it?", topic=basics)
+    make_article(slug="secret", title="Secret draft", status=Article.Status.DRAFT, published_at=None)
+
+    html = client.get("/articles/").content.decode()
+
+    assert html.index("The basics") < html.index("What is it?") < html.index("Practical matters")
+    assert html.index("Practical matters") < html.index("What does it cost?")
+    assert "About $150 a shot." in html
+    assert "Secret draft" not in html
+
+
+def test_table_of_contents_links_match_the_headings(client):
+    article = make_article(
+        body="## What it is\n\nText [1].\n\n## Side effects & risks\n\nMore.\n\n### Detail\n\nx"
+    )
+
+    html = client.get(article.get_absolute_url()).content.decode()
+
+    toc = html.split('class="toc"', 1)[1].split("</nav>", 1)[0]
+    anchors = re.findall(r'href="#([^"]+)"', toc)
+    assert anchors == ["what-it-is", "side-effects-risks"]
+    for anchor in anchors:
+        assert f'<h2 id="{anchor}">' in html
+
+
+def test_sources_render_in_order_with_doi_links_and_citations_link_to_them(client):
+    article = make_article(sources=3, body="## A\n\nFirst [1]. Then [2, 3].\n\n## B\n\nAgain [1].")
+
+    html = client.get(article.get_absolute_url()).content.decode()
+
+    sources = html.split('id="sources-heading"', 1)[1]
+    positions = [sources.index(f'id="source-{n}"') for n in (1, 2, 3)]
+    assert positions == sorted(positions)
+    assert '<a href="https://doi.org/10.1000/test.2">doi:10.1000/test.2</a>' in sources
+    assert 'href="#source-3"' in html.split('id="sources-heading"', 1)[0]
+
+
+def test_article_shows_summary_reading_time_disclaimer_call_to_action_and_phone(client):
+    make_clinic()
+    article = make_article()
+
+    html = client.get(article.get_absolute_url()).content.decode()
+
+    assert "In short" in html and article.summary in html
+    assert "1 minute read" in html
+    assert "general information, not medical advice" in html
+    assert 'href="/appointments/request/"' in html
+    assert 'href="tel:+17575961900"' in html
+
+
+def test_authorship_defaults_to_the_editorial_team_and_no_review_is_invented(client):
+    make_clinic()
+    article = make_article()
+
+    html = client.get(article.get_absolute_url()).content.decode()
+
+    assert "Written by the Orthopaedic &amp; Spine Center (OSC) editorial team" in html
+    assert "Reviewed by" not in html
+
+
+def test_a_recorded_review_is_shown_with_its_date(client):
+    reviewer = make_provider()
+    article = make_article(
+        reviewer=reviewer,
+        reviewed_on=timezone.datetime(2026, 10, 1).date(),
+        next_review_due=timezone.datetime(2027, 10, 1).date(),
+    )
+
+    html = client.get(article.get_absolute_url()).content.decode()
+
+    assert "Reviewed by Jenny L. F. Andrus, MD on" in html
+    assert '<time datetime="2026-10-01">1 October 2026</time>' in html
+    assert "Next review due" in html
+
+
+def test_related_articles_prefer_the_same_topic(client):
+    other_topic = make_topic("Practical matters", 3)
+    article = make_article(slug="main")
+    make_article(slug="sibling", title="Sibling article")
+    make_article(slug="elsewhere", title="Elsewhere article", topic=other_topic)
+
+    html = client.get(article.get_absolute_url()).content.decode()
+    related = html.split('id="related-heading"', 1)[1]
+
+    assert related.index("Sibling article") < related.index("Elsewhere article")
+
+
+def test_drafts_are_hidden_from_the_public(client):
+    draft = make_article(status=Article.Status.DRAFT, published_at=None)
+
+    assert client.get(draft.get_absolute_url()).status_code == 404
+
+
+def test_editors_preview_drafts_on_the_real_page_marked_noindex(client, editor):
+    draft = make_article(status=Article.Status.DRAFT, published_at=None, title="Coming soon")
+    client.force_login(editor)
+
+    response = client.get(draft.get_absolute_url())
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Coming soon" in html and "This draft is not published" in html
+    assert '<meta name="robots" content="noindex, nofollow">' in html
+    assert response["X-Robots-Tag"] == "noindex, nofollow"
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_scheduled_article_appears_at_its_time(client):
+    article = make_article(published_at=timezone.now() + timezone.timedelta(seconds=1.5))
+
+    assert client.get(article.get_absolute_url()).status_code == 404
+    assert "What is prolotherapy?" not in client.get("/articles/").content.decode()
+    time.sleep(1.6)
+    assert client.get(article.get_absolute_url()).status_code == 200
+    assert "What is prolotherapy?" in client.get("/articles/").content.decode()
+
+
+def test_article_page_makes_a_fixed_number_of_queries(client, django_assert_max_num_queries):
+    make_clinic()
+    article = make_article(sources=12, reviewer=make_provider(), reviewed_on=timezone.localdate())
+    for number in range(8):
+        make_article(slug=f"other-{number}", sources=2)
+
+    with django_assert_max_num_queries(6):
+        response = client.get(article.get_absolute_url())
+
+    assert response.status_code == 200
+    assert response.content.decode().count('id="source-') == 12
+
+
+def test_home_page_features_the_guide(client):
+    make_clinic()
+    make_article(title="Featured one", slug="featured", is_featured=True)
+
+    html = client.get("/").content.decode()
+
+    assert "Featured one" in html
+    assert 'href="/articles/featured/"' in html
+
+
+def test_reading_articles_sets_no_cookie(client):
+    article = make_article()
+
+    for url in ("/", "/articles/", article.get_absolute_url(), "/search/?q=knee"):
+        response = client.get(url)
+        assert response.cookies == {}, url

@@ -1,0 +1,138 @@
+"""Security headers, cookies, the admin lockout and the friendly CSRF page."""
+
+import re
+
+import pytest
+from django.test import Client
+
+from tests.factories import make_clinic
+from tests.test_prolo_site_settings import run_manage
+
+pytestmark = pytest.mark.django_db
+
+PAGES = [
+    "/",
+    "/articles/",
+    "/search/?q=knee",
+    "/no-such-page/",
+    "/admin/login/",
+    "/robots.txt",
+    "/sitemap.xml",
+]
+
+
+def csp_directives(response):
+    policy = response["Content-Security-Policy"]
+    return {part.split()[0]: part.split()[1:] for part in policy.split(";") if part.strip()}
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_every_response_carries_a_strict_content_security_policy(client, url):
+    make_clinic()
+
+    response = client.get(url)
+
+    directives = csp_directives(response)
+    assert directives["default-src"] == ["'none'"]
+    assert directives["frame-ancestors"] == ["'none'"]
+    assert directives["form-action"] == ["'self'"]
+    assert directives["base-uri"] == ["'none'"]
+    for source in ("style-src", "script-src", "img-src"):
+        assert directives[source] == ["'self'"]
+    assert "unsafe-inline" not in response["Content-Security-Policy"]
+    assert "unsafe-eval" not in response["Content-Security-Policy"]
+
+
+@pytest.mark.parametrize("url", [*PAGES, "static"])
+def test_every_response_carries_the_other_security_headers(client, url):
+    if url == "static":
+        url = re.search(r'href="(/static/css/site\.[^"]+)"', client.get("/").content.decode()).group(1)
+
+    response = client.get(url)
+
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    assert response["Cross-Origin-Opener-Policy"] == "same-origin"
+    assert response["Cross-Origin-Resource-Policy"] == "same-origin"
+    for feature in ("camera=()", "microphone=()", "geolocation=()", "payment=()"):
+        assert feature in response["Permissions-Policy"]
+
+
+def test_https_responses_carry_hsts_for_a_year_in_production(client):
+    response = client.get("/", secure=True)
+
+    max_age = int(re.search(r"max-age=(\d+)", response["Strict-Transport-Security"]).group(1))
+    assert max_age >= 31_536_000
+    assert "includeSubDomains" in response["Strict-Transport-Security"]
+
+
+def test_production_cookies_are_secure_http_only_and_host_prefixed():
+    script = (
+        "from django.conf import settings as s; "
+        "print(s.SESSION_COOKIE_NAME, s.CSRF_COOKIE_NAME, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, "
+        "s.SESSION_COOKIE_HTTPONLY, s.CSRF_COOKIE_HTTPONLY, s.SESSION_COOKIE_SAMESITE, s.SECURE_SSL_REDIRECT)"
+    )
+    result = run_manage(
+        "shell",
+        "-c",
+        script,
+        env_overrides={"DJANGO_SECRET_KEY": "x" * 60, "DJANGO_ALLOWED_HOSTS": "clinic.example"},
+    )
+
+    assert result.stdout.strip().splitlines()[-1].split() == [
+        "__Host-sessionid",
+        "__Host-csrftoken",
+        "True",
+        "True",
+        "True",
+        "True",
+        "Lax",
+        "True",
+    ], result.stderr
+
+
+def test_admin_pages_are_not_indexed(client):
+    html = client.get("/admin/login/").content.decode()
+
+    assert '<meta name="robots" content="noindex, nofollow">' in html
+
+
+def test_admin_locks_a_username_out_after_five_failed_attempts(client, django_user_model):
+    make_clinic()
+    django_user_model.objects.create_user("frontdesk", password="the-right-password-1", is_staff=True)
+    for _ in range(4):
+        response = client.post("/admin/login/", {"username": "frontdesk", "password": "wrong"})
+        assert response.status_code == 200  # the admin's own "please enter a correct username" form
+
+    fifth = client.post("/admin/login/", {"username": "frontdesk", "password": "wrong"})
+    with_right_password = client.post(
+        "/admin/login/", {"username": "frontdesk", "password": "the-right-password-1"}
+    )
+
+    assert fifth.status_code == 429
+    assert with_right_password.status_code == 429
+    html = with_right_password.content.decode()
+    assert "Sign-in locked for now" in html
+    assert "_auth_user_id" not in client.session
+
+
+def test_lockout_is_per_username_so_colleagues_can_still_sign_in(client, django_user_model):
+    django_user_model.objects.create_user("colleague", password="the-right-password-2", is_staff=True)
+    for _ in range(5):
+        client.post("/admin/login/", {"username": "frontdesk", "password": "wrong"})
+
+    response = client.post("/admin/login/", {"username": "colleague", "password": "the-right-password-2"})
+
+    assert response.status_code == 302
+
+
+def test_an_expired_form_gets_a_friendly_page_not_a_bare_403():
+    make_clinic()
+    strict = Client(enforce_csrf_checks=True)
+
+    response = strict.post("/admin/login/", {"username": "x", "password": "y"})
+
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "Please try again" in html and "forms on this website expire" in html
+    assert 'href="tel:+17575961900"' in html
