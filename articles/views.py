@@ -11,6 +11,7 @@ from articles.rendering import render_article_body
 from articles.search import clean_query, search_articles
 from articles.structured_data import article_structured_data
 from prolo_site.models import Clinic
+from prolo_site.page_cache import public_page
 
 RELATED_ARTICLE_COUNT = 3
 
@@ -20,6 +21,7 @@ def _can_preview(user):
 
 
 @require_safe
+@public_page
 def article_index(request):
     articles = Article.objects.published().select_related("topic")
     topics = [(topic, list(items)) for topic, items in groupby(articles, key=lambda article: article.topic)]
@@ -27,6 +29,7 @@ def article_index(request):
 
 
 @require_safe
+@public_page
 def article_detail(request, slug):
     """A published article; editors may also preview drafts and scheduled articles here."""
     try:

@@ -6,3 +6,8 @@ class ProloSiteConfig(AppConfig):
 
     name = "prolo_site"
     verbose_name = "Clinic"
+
+    def ready(self):
+        from prolo_site import page_cache
+
+        page_cache.connect_signals()

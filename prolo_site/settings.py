@@ -5,6 +5,7 @@ unless DJANGO_DEBUG is set. With DEBUG off the site refuses to start without
 DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS. README.md lists every variable.
 """
 
+import hashlib
 import os
 import tempfile
 from datetime import timedelta
@@ -65,9 +66,10 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.gzip.GZipMiddleware",
     "csp.middleware.CSPMiddleware",
+    "django.middleware.http.ConditionalGetMiddleware",  # ETag and 304s, cached pages included
+    "prolo_site.page_cache.PageCacheMiddleware",  # before anything that reads the session
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.http.ConditionalGetMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -131,7 +133,26 @@ if CACHE_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Files on this machine: shared by every gunicorn worker (so a rate limit counts
+    # a client once, not once per worker), and gone with nothing lost if deleted.
+    # One folder per database, so two sites on one machine never share pages.
+    _database_id = "|".join(str(DATABASES["default"].get(part)) for part in ("NAME", "HOST", "PORT"))
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": os.environ.get("DJANGO_CACHE_DIR", "").strip()
+            or str(
+                Path(tempfile.gettempdir())
+                / f"prolo-cache-{hashlib.sha256(_database_id.encode()).hexdigest()[:12]}"
+            ),
+            "KEY_PREFIX": "prolo",
+        }
+    }
+
+# Whole public pages (home, guide, articles, about pages) are kept for readers
+# without a session for at most this many seconds, and dropped whenever an
+# editor saves content. 0 switches the page cache off.
+PAGE_CACHE_SECONDS = env_int("DJANGO_PAGE_CACHE_SECONDS", 600)
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # first: refuses locked-out logins

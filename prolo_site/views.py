@@ -12,12 +12,14 @@ from django.views.decorators.http import require_safe
 from articles.models import Article
 from prolo_site.markdown import render_markdown
 from prolo_site.models import Clinic, Page, Provider
+from prolo_site.page_cache import public_page
 from prolo_site.structured_data import clinic_structured_data
 
 HOME_ARTICLE_COUNT = 4
 
 
 @require_safe
+@public_page
 def home(request):
     published = Article.objects.published().only("title", "slug", "summary")
     featured = list(published.filter(is_featured=True)[:HOME_ARTICLE_COUNT]) or list(
@@ -41,14 +43,13 @@ def home(request):
 
 
 @require_safe
+@public_page
 def page_detail(request, slug):
     page = get_object_or_404(Page.objects.published(), slug=slug)
     clinic = Clinic.for_request(request)
     body = page.body_with_facts(
         clinic_phone=clinic.phone if clinic else "",
-        retention_days=getattr(
-            settings, "APPOINTMENTS_RETENTION_DAYS", 365
-        ),  # TODO: plain once appointments lands
+        retention_days=settings.APPOINTMENTS_RETENTION_DAYS,
     )
     return render(request, "prolo_site/page_detail.html", {"page": page, "body": render_markdown(body).html})
 

@@ -35,8 +35,22 @@ def fast_password_hasher():
         yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def private_cache_dir(tmp_path_factory):
+    """The file cache in a folder of this test run's own."""
+    from django.conf import settings
+
+    cache_dir = str(tmp_path_factory.mktemp("cache"))
+    default = settings.CACHES["default"]
+    if default["BACKEND"].endswith("FileBasedCache"):
+        with override_settings(CACHES={"default": {**default, "LOCATION": cache_dir}}):
+            yield cache_dir
+    else:
+        yield cache_dir
+
+
 @pytest.fixture(autouse=True)
-def clear_cache():
+def clear_cache(private_cache_dir):
     """Each test starts with an empty cache (rate limits, cached pages)."""
     from django.core.cache import cache
 

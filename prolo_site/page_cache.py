@@ -1,0 +1,131 @@
+"""Whole-page caching for what every reader sees alike.
+
+A view decorated with @public_page (home, the guide, articles, about pages) is
+rendered once and then served from the cache to readers who carry no session
+and no pending messages: nothing on those pages depends on who is asking. A
+reader with a session (staff previewing drafts, a patient who has just sent the
+form) always gets a fresh page, and so does any query string.
+
+Every save or delete of content (articles, sources, topics, the clinic, its
+providers and pages) changes the cache's content version once the change is
+committed, so the next reader gets the new page; entries also expire after
+settings.PAGE_CACHE_SECONDS, or sooner when an article is scheduled to go live.
+Only 200 responses that set no cookie and are not marked private are kept.
+"""
+
+import uuid
+from functools import wraps
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import DisallowedHost
+from django.db import transaction
+from django.db.models import Min
+from django.db.models.signals import post_delete, post_save
+from django.http import HttpResponse
+from django.utils import timezone
+
+VERSION_KEY = "page-cache:version"
+CONTENT_MODELS = [
+    "articles.Article",
+    "articles.Source",
+    "articles.Topic",
+    "prolo_site.Clinic",
+    "prolo_site.Provider",
+    "prolo_site.Page",
+]
+
+
+def public_page(view):
+    """Mark a view whose page is the same for every reader without a session."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        request.page_cacheable = True
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def content_version():
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        cache.add(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+        version = cache.get(VERSION_KEY)
+    return version
+
+
+def content_changed(**kwargs):
+    """Start a new content version once the change is committed (before that,
+    other readers still see the old content and could cache it again)."""
+    transaction.on_commit(lambda: cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None))
+
+
+def connect_signals():
+    from django.apps import apps
+
+    for label in CONTENT_MODELS:
+        model = apps.get_model(label)
+        post_save.connect(content_changed, sender=model, dispatch_uid=f"page-cache-save-{label}")
+        post_delete.connect(content_changed, sender=model, dispatch_uid=f"page-cache-delete-{label}")
+
+
+def _seconds_until_next_publication(now):
+    """A scheduled article appears on the guide, home and related lists when its time comes."""
+    from articles.models import Article
+
+    upcoming = Article.objects.filter(status=Article.Status.PUBLISHED, published_at__gt=now).aggregate(
+        next=Min("published_at")
+    )["next"]
+    return (upcoming - now).total_seconds() if upcoming else None
+
+
+class PageCacheMiddleware:
+    """Serve and keep @public_page responses; see the module docstring."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        key = self._key(request)
+        if key is None:
+            return self.get_response(request)
+        cached = cache.get(key)
+        if cached is not None:
+            content, headers = cached
+            return HttpResponse(content, headers=headers)
+        response = self.get_response(request)
+        if request.method == "GET" and self._may_keep(request, response):
+            timeout = settings.PAGE_CACHE_SECONDS
+            until_publication = _seconds_until_next_publication(timezone.now())
+            if until_publication is not None:
+                timeout = min(timeout, until_publication)  # expiring early is harmless
+            if timeout >= 1:
+                cache.set(key, (response.content, dict(response.items())), timeout)
+        return response
+
+    def _key(self, request):
+        if (
+            not settings.PAGE_CACHE_SECONDS
+            or request.method not in ("GET", "HEAD")
+            or request.META.get("QUERY_STRING")
+        ):
+            return None
+        if settings.SESSION_COOKIE_NAME in request.COOKIES or "messages" in request.COOKIES:
+            return None
+        try:
+            host = request.get_host()
+        except DisallowedHost:
+            return None  # Django answers it with a 400 below
+        return f"page-cache:{content_version()}:{request.scheme}://{host}{request.path}"
+
+    @staticmethod
+    def _may_keep(request, response):
+        return (
+            getattr(request, "page_cacheable", False)
+            and response.status_code == 200
+            and not response.streaming
+            and not response.cookies
+            and "private" not in response.get("Cache-Control", "")
+            and "no-store" not in response.get("Cache-Control", "")
+        )

@@ -1,0 +1,151 @@
+"""Public pages are rendered once and served from the cache, never stale after an
+editor's save, never to a reader with a session, and never for the form."""
+
+import pytest
+from django.test import Client
+
+from prolo_site.models import Clinic
+from tests.factories import make_article, make_clinic, make_page
+
+# Real commits: the cache moves on when an editor's change is committed.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def fresh_reader():
+    return Client()
+
+
+def test_a_second_reader_gets_the_article_without_touching_the_database(django_assert_num_queries):
+    make_clinic()
+    article = make_article()
+    first = fresh_reader().get(article.get_absolute_url())
+
+    with django_assert_num_queries(0):
+        second = fresh_reader().get(article.get_absolute_url())
+
+    assert second.status_code == 200
+    assert second.content == first.content
+    assert "What is prolotherapy?" in second.content.decode()
+    assert "Set-Cookie" not in second.headers
+
+
+@pytest.mark.parametrize("path", ["/", "/articles/", "/about/privacy/"])
+def test_every_public_page_is_kept(path, django_assert_num_queries):
+    make_clinic()
+    make_article()
+    make_page()
+    assert fresh_reader().get(path).status_code == 200
+
+    with django_assert_num_queries(0):
+        assert fresh_reader().get(path).status_code == 200
+
+
+def test_an_editors_save_shows_on_the_next_visit():
+    make_clinic()
+    article = make_article()
+    reader = fresh_reader()
+    assert "What is prolotherapy?" in reader.get(article.get_absolute_url()).content.decode()
+    assert "What is prolotherapy?" in reader.get("/articles/").content.decode()
+
+    article.title = "Prolotherapy, explained"
+    article.save()  # as the admin's change form does, then commits
+
+    assert "Prolotherapy, explained" in reader.get(article.get_absolute_url()).content.decode()
+    assert "Prolotherapy, explained" in reader.get("/articles/").content.decode()
+
+
+def test_a_change_to_the_clinic_phone_reaches_every_cached_page():
+    make_clinic(phone="(757) 596-1900")
+    article = make_article()
+    assert "596-1900" in fresh_reader().get(article.get_absolute_url()).content.decode()
+
+    clinic = Clinic.objects.get()
+    clinic.phone = "(757) 555-0142"
+    clinic.save()
+
+    html = fresh_reader().get(article.get_absolute_url()).content.decode()
+    assert "555-0142" in html and "596-1900" not in html
+
+
+def test_an_article_taken_down_disappears_at_once():
+    make_clinic()
+    article = make_article()
+    assert fresh_reader().get(article.get_absolute_url()).status_code == 200
+
+    article.status = type(article).Status.DRAFT
+    article.save()
+
+    assert fresh_reader().get(article.get_absolute_url()).status_code == 404
+    assert "What is prolotherapy?" not in fresh_reader().get("/articles/").content.decode()
+
+
+def test_a_missing_article_is_not_kept_as_missing():
+    make_clinic()
+    article = make_article(status="draft", published_at=None)
+    assert fresh_reader().get(article.get_absolute_url()).status_code == 404
+
+    article.status = "published"
+    article.save()
+
+    assert fresh_reader().get(article.get_absolute_url()).status_code == 200
+
+
+def test_staff_with_a_session_always_get_a_fresh_page(django_user_model):
+    make_clinic()
+    article = make_article()
+    fresh_reader().get(article.get_absolute_url())
+    staff = Client()
+    staff.force_login(django_user_model.objects.create_superuser("editor", password="a-long-password-1"))
+
+    # Changed behind the cache's back (no signal): only a fresh render can show it.
+    type(article).objects.filter(pk=article.pk).update(title="Changed quietly")
+
+    assert "Changed quietly" in staff.get(article.get_absolute_url()).content.decode()
+    assert "Changed quietly" not in fresh_reader().get(article.get_absolute_url()).content.decode()
+
+
+def test_the_request_form_is_never_served_from_the_cache():
+    make_clinic()
+    for _ in range(2):
+        response = fresh_reader().get("/appointments/request/")
+        # Each patient gets their own CSRF cookie and a no-store page.
+        assert "csrftoken" in response.cookies
+        assert "no-store" in response.headers["Cache-Control"]
+
+
+def test_a_cached_article_answers_a_conditional_get_with_304():
+    make_clinic()
+    article = make_article()
+    url = article.get_absolute_url()
+    etag = fresh_reader().get(url).headers["ETag"]
+    assert fresh_reader().get(url).headers["ETag"] == etag  # served from the cache, same validator
+
+    not_modified = fresh_reader().get(url, headers={"if-none-match": etag})
+
+    assert not_modified.status_code == 304
+    assert not_modified.content == b""
+    article.title = "A new title"
+    article.save()
+    assert fresh_reader().get(url, headers={"if-none-match": etag}).status_code == 200
+
+
+def test_cached_pages_still_carry_the_security_headers_and_compression():
+    make_clinic()
+    article = make_article()
+    fresh_reader().get(article.get_absolute_url())
+
+    response = fresh_reader().get(article.get_absolute_url(), headers={"accept-encoding": "gzip"})
+
+    assert response.headers["Content-Encoding"] == "gzip"
+    assert "default-src 'none'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Frame-Options"] == "DENY"
+
+
+def test_the_page_cache_can_be_switched_off(settings):
+    settings.PAGE_CACHE_SECONDS = 0
+    make_clinic()
+    article = make_article()
+    fresh_reader().get(article.get_absolute_url())
+    type(article).objects.filter(pk=article.pk).update(title="Changed quietly")
+
+    assert "Changed quietly" in fresh_reader().get(article.get_absolute_url()).content.decode()
