@@ -134,7 +134,8 @@ def appointment_request_create(
                     status=AppointmentRequest.Status.SPAM if is_spam else AppointmentRequest.Status.NEW,
                     notifications_claimed_until=None if is_spam else timezone.now() + NOTIFICATION_CLAIM,
                 )
-                appointment_request.full_clean(validate_unique=False)
+                # The database enforces the constraints; checking them here would cost a query each.
+                appointment_request.full_clean(validate_unique=False, validate_constraints=False)
                 appointment_request.save()
                 if not is_spam:
                     transaction.on_commit(

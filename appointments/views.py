@@ -3,6 +3,7 @@
 import uuid
 
 from django import forms
+from django.conf import settings
 from django.shortcuts import redirect, render
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.cache import never_cache
@@ -27,11 +28,16 @@ def appointment_request_form(request):
         form = AppointmentRequestForm(request.POST)
         if form.is_valid():
             submission = form.submission()
-            appointment_request = appointment_request_find_duplicate(**submission)
+            appointment_request = None
+            if settings.APPOINTMENTS_RATE_LIMIT:
+                # The same request sent again gets its confirmation and never counts.
+                appointment_request = appointment_request_find_duplicate(**submission)
+                if appointment_request is None:
+                    decision = record_submission(request)
+                    if not decision.allowed:
+                        return too_many_requests(request, form, retry_after=decision.retry_after)
             if appointment_request is None:
-                decision = record_submission(request)
-                if not decision.allowed:
-                    return too_many_requests(request, form, retry_after=decision.retry_after)
+                # Stores it, or finds the duplicate again under the write lock.
                 appointment_request = appointment_request_create(**submission)
             request.session[SESSION_KEY] = appointment_request.pk
             return redirect("appointments:request-received")

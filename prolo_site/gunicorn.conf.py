@@ -13,9 +13,12 @@ worker_class = "sync"
 timeout = 30
 graceful_timeout = 20
 keepalive = 5
+# Workers fork from a master that has already imported Django, so a new or
+# recycled worker serves at once instead of stalling requests while it imports.
+preload_app = True
 # Recycle workers now and then so a slow leak can never take the site down.
-max_requests = 2000
-max_requests_jitter = 200
+max_requests = 20000
+max_requests_jitter = 2000
 # Only one gunicorn may own the control socket; more than one run side by side here.
 control_socket_disable = True
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None

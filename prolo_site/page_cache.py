@@ -13,6 +13,7 @@ settings.PAGE_CACHE_SECONDS, or sooner when an article is scheduled to go live.
 Only 200 responses that set no cookie and are not marked private are kept.
 """
 
+import gzip
 import uuid
 from functools import wraps
 
@@ -23,7 +24,9 @@ from django.db import transaction
 from django.db.models import Min
 from django.db.models.signals import post_delete, post_save
 from django.http import HttpResponse
+from django.middleware.gzip import re_accepts_gzip
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers, set_response_etag
 
 VERSION_KEY = "page-cache:version"
 CONTENT_MODELS = [
@@ -81,7 +84,12 @@ def _seconds_until_next_publication(now):
 
 
 class PageCacheMiddleware:
-    """Serve and keep @public_page responses; see the module docstring."""
+    """Serve and keep @public_page responses; see the module docstring.
+
+    Each entry holds the page as rendered and gzipped once (GZipMiddleware would
+    otherwise compress it again on every hit), with an ETag from the page itself,
+    so both forms answer a conditional GET with 304.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -92,8 +100,7 @@ class PageCacheMiddleware:
             return self.get_response(request)
         cached = cache.get(key)
         if cached is not None:
-            content, headers = cached
-            return HttpResponse(content, headers=headers)
+            return self._from_cache(request, cached)
         response = self.get_response(request)
         if request.method == "GET" and self._may_keep(request, response):
             timeout = settings.PAGE_CACHE_SECONDS
@@ -101,7 +108,30 @@ class PageCacheMiddleware:
             if until_publication is not None:
                 timeout = min(timeout, until_publication)  # expiring early is harmless
             if timeout >= 1:
-                cache.set(key, (response.content, dict(response.items())), timeout)
+                cache.set(key, self._entry(response), timeout)
+        return response
+
+    @staticmethod
+    def _entry(response):
+        if not response.has_header("ETag"):
+            set_response_etag(response)
+        headers = {name: value for name, value in response.items() if name.lower() != "content-length"}
+        return {
+            "content": response.content,
+            "gzipped": gzip.compress(response.content, mtime=0),
+            "headers": headers,
+        }
+
+    @staticmethod
+    def _from_cache(request, entry):
+        if re_accepts_gzip.search(request.headers.get("Accept-Encoding", "")):
+            response = HttpResponse(entry["gzipped"], headers=entry["headers"])
+            response["Content-Encoding"] = "gzip"
+            response["ETag"] = f"W/{entry['headers']['ETag'].removeprefix('W/')}"
+            patch_vary_headers(response, ["Accept-Encoding"])
+        else:
+            response = HttpResponse(entry["content"], headers=entry["headers"])
+        response["Content-Length"] = len(response.content)
         return response
 
     def _key(self, request):

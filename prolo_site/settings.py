@@ -111,7 +111,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # together, IMMEDIATE takes the write lock up front (no mid-transaction
     # "database is locked"), the timeout waits for it, and synchronous=FULL
     # makes a committed request survive a power cut.
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,

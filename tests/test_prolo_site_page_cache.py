@@ -1,6 +1,8 @@
 """Public pages are rendered once and served from the cache, never stale after an
 editor's save, never to a reader with a session, and never for the form."""
 
+import gzip
+
 import pytest
 from django.test import Client
 
@@ -127,6 +129,23 @@ def test_a_cached_article_answers_a_conditional_get_with_304():
     article.title = "A new title"
     article.save()
     assert fresh_reader().get(url, headers={"if-none-match": etag}).status_code == 200
+
+
+def test_a_browser_gets_the_same_compressed_page_and_304s_from_the_cache():
+    make_clinic()
+    article = make_article()
+    url = article.get_absolute_url()
+    browser = {"accept-encoding": "gzip, deflate, br"}
+    rendered = fresh_reader().get(url, headers=browser)  # compressed on the way out
+    from_cache = fresh_reader().get(url, headers=browser)
+
+    assert rendered.headers["Content-Encoding"] == from_cache.headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(from_cache.content) == gzip.decompress(rendered.content)
+    assert int(from_cache.headers["Content-Length"]) == len(from_cache.content)
+    assert "Accept-Encoding" in from_cache.headers["Vary"]
+    assert from_cache.headers["ETag"] == rendered.headers["ETag"]
+    revisit = fresh_reader().get(url, headers={**browser, "if-none-match": rendered.headers["ETag"]})
+    assert revisit.status_code == 304
 
 
 def test_cached_pages_still_carry_the_security_headers_and_compression():
