@@ -168,6 +168,7 @@ class AppointmentRequestAdmin(SimpleHistoryAdmin):
     ]
     readonly_fields = RECORD_FIELDS + PATIENT_FIELDS + EMAIL_FIELDS
     object_history_list_template = "appointments/admin/object_history_list.html"  # CSP-safe copy
+    change_list_template = "appointments/admin/change_list.html"  # a faster date drill-down
 
     # --- Columns -------------------------------------------------------------
 

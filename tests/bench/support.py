@@ -140,9 +140,14 @@ class Gunicorn:
                 urllib.request.urlopen(f"{self.url}/healthz", timeout=2) as response,  # noqa: S310
             ):
                 if response.status == 200:
-                    return
+                    break
             time.sleep(0.1)
-        raise RuntimeError(f"gunicorn did not answer /healthz on {self.url} within {timeout} s")
+        else:
+            raise RuntimeError(f"gunicorn did not answer /healthz on {self.url} within {timeout} s")
+        # One worker answers first; measure only once all of them are serving.
+        expected = int(self.env.get("WEB_CONCURRENCY") or os.cpu_count() * 2 + 1)
+        while len(self.worker_pids()) < expected and time.monotonic() < deadline:
+            time.sleep(0.1)
 
     def worker_pids(self):
         """The master's children, read from /proc."""
