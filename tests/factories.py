@@ -100,6 +100,25 @@ def appointment_request_answers(**overrides):
     return data
 
 
+def appointment_service_answers(**overrides):
+    """A complete, valid submission as appointment_request_create takes it (cleaned)."""
+    data = {
+        "name": "Maria Example",
+        "phone": "+17575550142",
+        "email": "maria@example.com",
+        "contact_method": "phone",
+        "best_time": "morning",
+        "patient_type": "new",
+        "visit_type": "in_person",
+        "preferred_provider": None,
+        "areas": ["knee", "lower_back"],
+        "message": "",
+        "acknowledged_not_emergency": True,
+    }
+    data.update(overrides)
+    return data
+
+
 def make_appointment_request(**overrides):
     """A stored request, as if sent a moment ago and its emails already out."""
     received_at = overrides.get("received_at") or timezone.now()

@@ -19,7 +19,12 @@ from appointments.services import (
     appointment_request_create,
     appointment_requests_claim_for_notification,
 )
-from tests.factories import appointment_request_answers, make_appointment_request, make_clinic
+from tests.factories import (
+    appointment_request_answers,
+    appointment_service_answers,
+    make_appointment_request,
+    make_clinic,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -54,24 +59,6 @@ def clinic(settings):
     settings.APPOINTMENTS_NOTIFY_EMAILS = ["frontdesk@clinic.test", "manager@clinic.test"]
     settings.SITE_URL = "https://www.clinic.example"
     return make_clinic()
-
-
-def service_answers(**overrides):
-    answers = {
-        "name": "Maria Example",
-        "phone": "+17575550142",
-        "email": "maria@example.com",
-        "contact_method": "phone",
-        "best_time": "morning",
-        "patient_type": "new",
-        "visit_type": "in_person",
-        "preferred_provider": None,
-        "areas": ["knee", "lower_back"],
-        "message": "Worse on stairs",
-        "acknowledged_not_emergency": True,
-    }
-    answers.update(overrides)
-    return answers
 
 
 def post_request(client, **overrides):
@@ -153,13 +140,13 @@ def test_emails_wait_for_the_commit(client, mailoutbox, django_capture_on_commit
 @pytest.mark.django_db(transaction=True)
 def test_a_rolled_back_request_sends_nothing_and_a_committed_one_sends_after_commit(mailoutbox):
     with pytest.raises(RuntimeError), transaction.atomic():
-        appointment_request_create(**service_answers())
+        appointment_request_create(**appointment_service_answers(message="Worse on stairs"))
         raise RuntimeError("something after the insert failed")
     assert mailoutbox == []
     assert AppointmentRequest.objects.count() == 0
 
     with transaction.atomic():
-        appointment_request_create(**service_answers())
+        appointment_request_create(**appointment_service_answers(message="Worse on stairs"))
         assert mailoutbox == []
     assert len(mailoutbox) == 2
 

@@ -16,27 +16,13 @@ from appointments.services import (
     appointment_request_find_duplicate,
     csv_safe,
 )
-from tests.factories import make_appointment_request, make_provider
+from tests.factories import appointment_service_answers, make_appointment_request, make_provider
 
 pytestmark = pytest.mark.django_db
 
 
 def answers(**overrides):
-    data = {
-        "name": "Maria Example",
-        "phone": "+17575550142",
-        "email": "maria@example.com",
-        "contact_method": "phone",
-        "best_time": "morning",
-        "patient_type": "new",
-        "visit_type": "in_person",
-        "preferred_provider": None,
-        "areas": ["lower_back", "knee"],
-        "message": "",
-        "acknowledged_not_emergency": True,
-    }
-    data.update(overrides)
-    return data
+    return appointment_service_answers(**{"areas": ["lower_back", "knee"], **overrides})
 
 
 def test_create_stores_a_new_request_with_a_reference_and_its_token():

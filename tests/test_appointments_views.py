@@ -1,11 +1,8 @@
 """The patient's pages: the form, POST-redirect-GET, the duplicate guard, no-store, rate limit, honeypot."""
 
-import json
 import logging
 import re
-import subprocess
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -15,6 +12,7 @@ from appointments.models import AppointmentRequest
 from appointments.views import SESSION_KEY
 from prolo_site import settings as project_settings
 from tests.factories import appointment_request_answers, make_clinic
+from tests.vnu import html_errors, vnu_or_skip
 
 pytestmark = pytest.mark.django_db
 
@@ -471,8 +469,6 @@ def test_no_patient_data_reaches_the_logs(client, caplog):
 
 
 def test_every_state_of_the_patient_pages_is_valid_html(client, settings, tmp_path):
-    from tests.test_html_validity import VNU_JAR, vnu_or_skip
-
     vnu_or_skip()
     settings.APPOINTMENTS_RATE_LIMIT = (1, 600)
     pages = {
@@ -487,21 +483,6 @@ def test_every_state_of_the_patient_pages_is_valid_html(client, settings, tmp_pa
     from django.test import Client
 
     pages["expired"] = Client(enforce_csrf_checks=True).post(FORM_URL, appointment_request_answers()).content
-    files = []
-    for name, html in pages.items():
-        path = tmp_path / f"{name}.html"
-        path.write_bytes(html)
-        files.append(str(path))
+    errors = html_errors(pages, tmp_path)
 
-    result = subprocess.run(
-        ["java", "-jar", str(VNU_JAR), "--errors-only", "--format", "json", "--exit-zero-always", *files],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-
-    messages = json.loads(result.stderr or result.stdout)["messages"]
-    report = "\n".join(
-        f"{Path(m.get('url', '')).name}:{m.get('lastLine', '?')}: {m['message']}" for m in messages
-    )
-    assert not messages, f"The Nu HTML Checker found errors:\n{report}"
+    assert not errors, f"The Nu HTML Checker found errors:\n{errors}"
