@@ -15,7 +15,6 @@ Only 200 responses that set no cookie and are not marked private are kept.
 
 import gzip
 import uuid
-from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache
@@ -25,6 +24,7 @@ from django.db.models import Min
 from django.db.models.signals import post_delete, post_save
 from django.http import HttpResponse
 from django.middleware.gzip import re_accepts_gzip
+from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers, set_response_etag
 
@@ -41,13 +41,8 @@ CONTENT_MODELS = [
 
 def public_page(view):
     """Mark a view whose page is the same for every reader without a session."""
-
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        request.page_cacheable = True
-        return view(request, *args, **kwargs)
-
-    return wrapped
+    view.public_page = True
+    return view
 
 
 def content_version():
@@ -102,7 +97,7 @@ class PageCacheMiddleware:
         if cached is not None:
             return self._from_cache(request, cached)
         response = self.get_response(request)
-        if request.method == "GET" and self._may_keep(request, response):
+        if request.method == "GET" and self._may_keep(response):
             timeout = settings.PAGE_CACHE_SECONDS
             until_publication = _seconds_until_next_publication(timezone.now())
             if until_publication is not None:
@@ -144,16 +139,20 @@ class PageCacheMiddleware:
         if settings.SESSION_COOKIE_NAME in request.COOKIES or "messages" in request.COOKIES:
             return None
         try:
+            if not getattr(resolve(request.path_info).func, "public_page", False):
+                return None  # the form, search, the admin...: never read from the cache
+        except Resolver404:
+            return None
+        try:
             host = request.get_host()
         except DisallowedHost:
             return None  # Django answers it with a 400 below
         return f"page-cache:{content_version()}:{request.scheme}://{host}{request.path}"
 
     @staticmethod
-    def _may_keep(request, response):
+    def _may_keep(response):
         return (
-            getattr(request, "page_cacheable", False)
-            and response.status_code == 200
+            response.status_code == 200
             and not response.streaming
             and not response.cookies
             and "private" not in response.get("Cache-Control", "")
