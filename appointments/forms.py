@@ -13,10 +13,10 @@ from django.urls import reverse
 from phonenumber_field.formfields import PhoneNumberField
 from phonenumber_field.phonenumber import to_python as to_phone_number
 
-from appointments.models import (
+from appointments.models import AppointmentRequest
+from appointments.validators import (
     CONTROL_CHARACTERS_MESSAGE,
     MULTILINE_WHITESPACE,
-    AppointmentRequest,
     contains_control_characters,
 )
 from prolo_site.models import Provider

@@ -6,7 +6,7 @@ import pytest
 from django.http import QueryDict
 
 from appointments.forms import AppointmentRequestForm
-from appointments.models import CONTROL_CHARACTERS_MESSAGE
+from appointments.validators import CONTROL_CHARACTERS_MESSAGE
 from tests.factories import appointment_request_answers, make_provider
 
 pytestmark = pytest.mark.django_db
