@@ -15,13 +15,11 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from appointments.models import AppointmentRequest
-from appointments.services import (
-    appointment_request_create,
-    appointment_requests_claim_for_notification,
-)
+from appointments.notifications import appointment_requests_claim_for_notification
+from appointments.submission import appointment_request_submit
 from tests.factories import (
     appointment_request_answers,
-    appointment_service_answers,
+    appointment_submission,
     make_appointment_request,
     make_clinic,
 )
@@ -140,13 +138,13 @@ def test_emails_wait_for_the_commit(client, mailoutbox, django_capture_on_commit
 @pytest.mark.django_db(transaction=True)
 def test_a_rolled_back_request_sends_nothing_and_a_committed_one_sends_after_commit(mailoutbox):
     with pytest.raises(RuntimeError), transaction.atomic():
-        appointment_request_create(**appointment_service_answers(message="Worse on stairs"))
+        appointment_request_submit(submission=appointment_submission(message="Worse on stairs"))
         raise RuntimeError("something after the insert failed")
     assert mailoutbox == []
     assert AppointmentRequest.objects.count() == 0
 
     with transaction.atomic():
-        appointment_request_create(**appointment_service_answers(message="Worse on stairs"))
+        appointment_request_submit(submission=appointment_submission(message="Worse on stairs"))
         assert mailoutbox == []
     assert len(mailoutbox) == 2
 
