@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
@@ -15,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from appointments.models import AppointmentRequest, ContactAttempt
+from appointments.workflow import appointment_request_update
 from tests.factories import (
     make_appointment_request,
     make_clinic,
@@ -440,10 +442,37 @@ def test_an_anonymised_request_cannot_be_changed(client, front_desk):
         phone="",
         email="",
     )
+    history_before = appointment_request.history.count()
+    data = change_form_data(appointment_request, status="new", close_reason="", staff_notes="Reopened")
+    data.update(
+        {
+            "contact_attempts-TOTAL_FORMS": "1",
+            "contact_attempts-0-attempted_at": f"{timezone.localtime():%Y-%m-%dT%H:%M:%S}",
+            "contact_attempts-0-outcome": "voicemail",
+            "contact_attempts-0-note": "Left a message",
+        }
+    )
 
     html = client.get(change_url(appointment_request)).content.decode()
+    client.post(change_url(appointment_request), data)
+    run_action(client, "mark_spam", appointment_request)
+    run_action(client, "assign_to_me", appointment_request)
 
     assert '<select name="status"' not in html
+    appointment_request.refresh_from_db()
+    assert (appointment_request.status, appointment_request.staff_notes) == ("closed", "")
+    assert appointment_request.assigned_to is None
+    assert appointment_request.contact_attempts.count() == 0
+    assert appointment_request.history.count() == history_before
+
+
+def test_the_workflow_refuses_changes_to_an_anonymised_request_and_closing_without_a_reason():
+    appointment_request = make_appointment_request(anonymised_at=timezone.now())
+
+    with pytest.raises(ValidationError, match=r"An anonymised request cannot be changed\."):
+        appointment_request_update(appointment_request=appointment_request, status="contacted")
+    with pytest.raises(ValidationError, match=r"Choose why the request was closed\."):
+        appointment_request_update(appointment_request=make_appointment_request(), status="closed")
 
 
 # --- Bulk actions ------------------------------------------------------------------------
