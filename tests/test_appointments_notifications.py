@@ -23,11 +23,10 @@ from tests.factories import (
     make_appointment_request,
     make_clinic,
 )
+from tests.helpers import FORM_URL, RECEIVED_URL
 
 pytestmark = pytest.mark.django_db
 
-FORM_URL = "/appointments/request/"
-RECEIVED_URL = "/appointments/request/received/"
 PATIENT_DETAILS = ("Maria", "Example", "555-0142", "5550142", "Knee", "knee", "Lower back", "stairs")
 
 
