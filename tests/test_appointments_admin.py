@@ -1,11 +1,16 @@
 """The front desk's admin: the list, its filters and search, the workflow, bulk actions, CSV, history."""
 
 import csv
+import difflib
 import io
 import re
 from datetime import timedelta
+from pathlib import Path
 
+import django.contrib.admin
 import pytest
+import simple_history
+from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
@@ -566,3 +571,57 @@ def test_contact_attempts_show_inline_on_the_request(client, front_desk):
 
     assert "Contact attempts" in html
     assert "No answer, try tomorrow" in html
+
+
+# --- Copies of third-party templates -------------------------------------------------------------
+
+# Each copy differs from the installed original by these lines only (removed, added), so an
+# upgrade that changes the original fails here instead of being silently hidden by the copy.
+TEMPLATE_COPIES = [
+    (
+        # simple-history's list has an inline style attribute, which the Content-Security-Policy blocks.
+        Path(simple_history.__file__).parent / "templates/simple_history/object_history_list.html",
+        Path(settings.BASE_DIR) / "templates/appointments/admin/object_history_list.html",
+        ['<p class="paginator" style="border-top: 0">'],
+        [
+            "{# simple_history's list without its inline style attribute, which the "
+            "Content-Security-Policy blocks. #}",
+            '<p class="paginator">',
+        ],
+    ),
+    (
+        # Django's search box is labelled only by an icon's alt text.
+        Path(django.contrib.admin.__file__).parent / "templates/admin/search_form.html",
+        Path(settings.BASE_DIR) / "templates/admin/search_form.html",
+        ['<label for="searchbar"><img src="{% static "admin/img/search.svg" %}" alt="Search"></label>'],
+        [
+            "{# Django's search box is labelled only by an icon; staff and screen readers get the word too. #}",
+            '<label for="searchbar"><img src="{% static "admin/img/search.svg" %}" alt=""> '
+            '{% translate "Search" %}</label>',
+        ],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("original", "copy", "removed", "added"), TEMPLATE_COPIES, ids=lambda v: str(v)[-30:]
+)
+def test_a_template_copy_changes_only_its_intended_lines(original, copy, removed, added):
+    diff = list(
+        difflib.unified_diff(
+            original.read_text().splitlines(), copy.read_text().splitlines(), lineterm="", n=0
+        )
+    )
+    changes = [line for line in diff if not line.startswith(("---", "+++", "@@"))]
+
+    assert [line[1:] for line in changes if line.startswith("-")] == removed
+    assert [line[1:] for line in changes if line.startswith("+")] == added
+
+
+def test_the_history_page_uses_the_csp_safe_copy(client, front_desk):
+    appointment_request = make_appointment_request()
+
+    html = client.get(admin_url("history", appointment_request)).content.decode()
+
+    assert '<p class="paginator">' in html
+    assert "style=" not in html
