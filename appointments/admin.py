@@ -16,12 +16,14 @@ from django.utils.html import format_html
 from django.utils.timesince import timesince
 from simple_history.admin import SimpleHistoryAdmin
 
+from appointments.admin_export import appointment_requests_write_csv
 from appointments.models import REFERENCE_LENGTH, AppointmentRequest, ContactAttempt, normalise_reference
-from appointments.services import (
+from appointments.workflow import (
+    STAFF_FIELDS,
     appointment_request_assign,
     appointment_request_mark_contacted,
     appointment_request_mark_spam,
-    appointment_requests_write_csv,
+    appointment_request_update,
 )
 
 logger = logging.getLogger(__name__)
@@ -34,12 +36,9 @@ STATUS_ORDER = Case(
     output_field=IntegerField(),
 )
 
-PATIENT_FIELDS = [
-    "name", "phone_display", "email", "contact_method", "best_time", "patient_type", "visit_type",
-    "preferred_provider", "areas_display", "message", "needs_interpreter", "interpreter_language",
-    "access_needs", "acknowledged_not_emergency",
-]  # fmt: skip
-STAFF_FIELDS = ["status", "close_reason", "assigned_to", "staff_notes"]
+# The patient's answers, read-only; two are shown formatted rather than as stored.
+ANSWER_DISPLAY = {"phone": "phone_display", "areas": "areas_display"}
+PATIENT_FIELDS = [ANSWER_DISPLAY.get(name, name) for name in AppointmentRequest.PATIENT_ANSWERS]
 RECORD_FIELDS = ["reference_display", "received_display", "is_overdue_display"]
 EMAIL_FIELDS = ["front_desk_notified_at", "patient_notified_at", "anonymised_at"]
 
@@ -155,20 +154,18 @@ class AppointmentRequestAdmin(SimpleHistoryAdmin):
     ]
     search_fields = ["name", "email"]
     search_help_text = "Search by name, phone number, email address or reference number."
-    date_hierarchy = "received_at"
     ordering = [STATUS_ORDER.asc(), "received_at"]
     list_per_page = 50
     actions = ["mark_contacted", "assign_to_me", "mark_spam", "export_csv"]
     inlines = [ContactAttemptInline]
     fieldsets = [
         (None, {"fields": RECORD_FIELDS}),
-        ("Front desk", {"fields": STAFF_FIELDS}),
+        ("Front desk", {"fields": list(STAFF_FIELDS)}),
         ("What the patient sent (read-only)", {"fields": PATIENT_FIELDS}),
         ("Emails and retention", {"fields": EMAIL_FIELDS, "classes": ["collapse"]}),
     ]
     readonly_fields = RECORD_FIELDS + PATIENT_FIELDS + EMAIL_FIELDS
     object_history_list_template = "appointments/admin/object_history_list.html"  # CSP-safe copy
-    change_list_template = "appointments/admin/change_list.html"  # a faster date drill-down
 
     # --- Columns -------------------------------------------------------------
 
@@ -212,7 +209,7 @@ class AppointmentRequestAdmin(SimpleHistoryAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         if obj and obj.anonymised_at:
-            return self.readonly_fields + STAFF_FIELDS
+            return self.readonly_fields + list(STAFF_FIELDS)
         return self.readonly_fields
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
@@ -237,6 +234,13 @@ class AppointmentRequestAdmin(SimpleHistoryAdmin):
             results |= queryset.filter(exact)
         return results, may_have_duplicates
 
+    def save_model(self, request, obj, form, change):
+        # The change form's edits go through the same workflow as the bulk actions:
+        # its rules, and one history entry under the staff member's name.
+        changes = {name: form.cleaned_data[name] for name in STAFF_FIELDS if name in form.cleaned_data}
+        if changes:
+            appointment_request_update(appointment_request=obj, changed_by=request.user, **changes)
+
     def save_formset(self, request, form, formset, change):
         # "Who" is whoever is logged in, never typed in.
         for attempt in formset.save(commit=False):
@@ -258,7 +262,10 @@ class AppointmentRequestAdmin(SimpleHistoryAdmin):
 
     @admin.action(description="Mark selected requests as contacted", permissions=["change"])
     def mark_contacted(self, request, queryset):
-        changed = sum(appointment_request_mark_contacted(appointment_request=r) for r in queryset)
+        changed = sum(
+            appointment_request_mark_contacted(appointment_request=r, changed_by=request.user)
+            for r in queryset
+        )
         skipped = queryset.count() - changed
         message = f"Marked {changed} request{'s' if changed != 1 else ''} as contacted."
         if skipped:
@@ -267,18 +274,16 @@ class AppointmentRequestAdmin(SimpleHistoryAdmin):
 
     @admin.action(description="Assign selected requests to me", permissions=["change"])
     def assign_to_me(self, request, queryset):
-        count = 0
-        for appointment_request in queryset:
-            appointment_request_assign(appointment_request=appointment_request, staff_member=request.user)
-            count += 1
+        count = sum(
+            appointment_request_assign(appointment_request=r, staff_member=request.user) for r in queryset
+        )
         self.message_user(request, f"Assigned {count} request{'s' if count != 1 else ''} to you.")
 
     @admin.action(description="Mark selected requests as spam", permissions=["change"])
     def mark_spam(self, request, queryset):
-        count = 0
-        for appointment_request in queryset:
-            appointment_request_mark_spam(appointment_request=appointment_request)
-            count += 1
+        count = sum(
+            appointment_request_mark_spam(appointment_request=r, changed_by=request.user) for r in queryset
+        )
         self.message_user(
             request,
             f"Marked {count} request{'s' if count != 1 else ''} as spam. "

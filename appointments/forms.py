@@ -13,10 +13,11 @@ from django.urls import reverse
 from phonenumber_field.formfields import PhoneNumberField
 from phonenumber_field.phonenumber import to_python as to_phone_number
 
-from appointments.models import (
+from appointments.models import AppointmentRequest
+from appointments.submission import Submission
+from appointments.validators import (
     CONTROL_CHARACTERS_MESSAGE,
     MULTILINE_WHITESPACE,
-    AppointmentRequest,
     contains_control_characters,
 )
 from prolo_site.models import Provider
@@ -271,28 +272,14 @@ class AppointmentRequestForm(forms.Form):
         return bool(self.cleaned_data.get("website"))
 
     def submission(self):
-        """The cleaned answers as keyword arguments for appointment_request_create."""
+        """The cleaned answers, as appointment_request_submit takes them."""
         data = self.cleaned_data
+        # A question the form leaves out (the provider, when there is none) takes the model's default.
+        answers = {name: data[name] for name in AppointmentRequest.PATIENT_ANSWERS if name in data}
+        answers["phone"] = answers["phone"] or ""
         # Naming a language is asking for an interpreter, ticked box or not.
-        needs_interpreter = data["needs_interpreter"] or bool(data["interpreter_language"])
-        return {
-            "name": data["name"],
-            "phone": data["phone"] or "",
-            "email": data["email"],
-            "contact_method": data["contact_method"],
-            "best_time": data["best_time"],
-            "patient_type": data["patient_type"],
-            "visit_type": data["visit_type"],
-            "preferred_provider": data.get("preferred_provider"),
-            "areas": data["areas"],
-            "message": data["message"],
-            "needs_interpreter": needs_interpreter,
-            "interpreter_language": data["interpreter_language"],
-            "access_needs": data["access_needs"],
-            "acknowledged_not_emergency": data["acknowledged_not_emergency"],
-            "submission_token": data["submission_token"],
-            "is_spam": self.is_spam,
-        }
+        answers["needs_interpreter"] = data["needs_interpreter"] or bool(data["interpreter_language"])
+        return Submission(answers=answers, submission_token=data["submission_token"], is_spam=self.is_spam)
 
     def error_summary(self):
         """(target id, message) for each error, in the order the fields appear."""

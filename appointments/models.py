@@ -1,7 +1,6 @@
 """Appointment requests from patients, and the front desk's contact attempts on them."""
 
 import secrets
-import unicodedata
 from datetime import timedelta
 
 import phonenumbers
@@ -14,16 +13,12 @@ from phonenumber_field.modelfields import PhoneNumberField
 from simple_history.models import HistoricalRecords
 
 from appointments.business_days import overdue_cutoff, reply_due_at
+from appointments.validators import refuse_control_characters, refuse_control_characters_except_line_breaks
 from prolo_site.models import Provider
 
 # No 0/O, 1/I/L or U: nothing a patient reading it over the phone can confuse.
 REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
 REFERENCE_LENGTH = 8
-# Tab, line feed and carriage return are fine in a message; no other control character is.
-MULTILINE_WHITESPACE = "\t\n\r"
-CONTROL_CHARACTERS_MESSAGE = (
-    "Remove the hidden control characters (often pasted in by accident) and type the text again."
-)
 
 
 def new_reference():
@@ -41,19 +36,23 @@ def normalise_reference(text):
     return "".join(ch for ch in text.upper() if ch.isalnum())
 
 
-def contains_control_characters(text, *, allowed=""):
-    """Control characters (Unicode category Cc, null byte included), apart from `allowed`."""
-    return any(unicodedata.category(ch) == "Cc" and ch not in allowed for ch in text)
+class StaffHistory(HistoricalRecords):
+    """History that records only the fields it is told to (an allow-list), so a
+    field added to the model later is never copied into the history tables unless
+    someone names it here."""
 
+    def __init__(self, *, recorded_fields, **kwargs):
+        super().__init__(**kwargs)
+        self.recorded_fields = tuple(recorded_fields)
 
-def refuse_control_characters(value):
-    if isinstance(value, str) and contains_control_characters(value):
-        raise ValidationError(CONTROL_CHARACTERS_MESSAGE, code="control_characters")
-
-
-def refuse_control_characters_except_line_breaks(value):
-    if isinstance(value, str) and contains_control_characters(value, allowed=MULTILINE_WHITESPACE):
-        raise ValidationError(CONTROL_CHARACTERS_MESSAGE, code="control_characters")
+    def finalize(self, sender, **kwargs):
+        if sender is self.cls:
+            self.excluded_fields = [
+                field.name
+                for field in sender._meta.fields
+                if not field.primary_key and field.name not in self.recorded_fields
+            ]
+        super().finalize(sender, **kwargs)
 
 
 class AppointmentRequestQuerySet(models.QuerySet):
@@ -144,7 +143,7 @@ class AppointmentRequest(models.Model):
     reference = models.CharField(max_length=REFERENCE_LENGTH, unique=True, editable=False)
     received_at = models.DateTimeField("received", default=timezone.now, editable=False)
 
-    # What the patient sent. Read-only to staff; blanked by the retention purge.
+    # What the patient sent (PATIENT_ANSWERS below).
     name = models.CharField(max_length=100, validators=[refuse_control_characters])
     phone = PhoneNumberField(blank=True)
     email = models.EmailField(max_length=254, blank=True)
@@ -206,15 +205,28 @@ class AppointmentRequest(models.Model):
 
     anonymised_at = models.DateTimeField(null=True, blank=True, editable=False)
 
+    # What the patient sent, in the form's order: read-only to staff, never in the
+    # history tables. Everything else that reads the answers derives from this
+    # tuple: the admin's read-only fields, the duplicate fingerprint, the CSV export.
+    PATIENT_ANSWERS = (
+        "name", "phone", "email", "contact_method", "best_time", "patient_type", "visit_type",
+        "preferred_provider", "areas", "message", "needs_interpreter", "interpreter_language",
+        "access_needs", "acknowledged_not_emergency",
+    )  # fmt: skip
+    # The answers that identify the patient: blanked when the request is anonymised;
+    # the rest (visit type, areas...) stay for statistics.
+    IDENTIFYING_ANSWERS = (
+        "name", "phone", "email", "message", "needs_interpreter", "interpreter_language", "access_needs",
+    )  # fmt: skip
+
     objects = AppointmentRequestQuerySet.as_manager()
-    # Who changed what, and when. The patient's answers are left out: they never
-    # change after arrival, and history must not keep copies the purge would miss.
-    history = HistoricalRecords(
-        excluded_fields=[
-            "name", "phone", "email", "contact_method", "best_time", "patient_type", "visit_type",
-            "preferred_provider", "areas", "message", "needs_interpreter", "interpreter_language",
-            "access_needs", "acknowledged_not_emergency", "front_desk_notified_at",
-            "patient_notified_at", "notifications_claimed_until", "submission_token", "fingerprint",
+    # Who changed what, and when: the front desk's work only (an allow-list). The
+    # patient's answers never change after arrival, and history must not keep
+    # copies the purge would miss.
+    history = StaffHistory(
+        recorded_fields=[
+            "reference", "received_at", "status", "status_changed_at", "close_reason", "assigned_to",
+            "staff_notes", "anonymised_at",
         ],
     )  # fmt: skip
 

@@ -3,8 +3,8 @@
 settings.APPOINTMENTS_RATE_LIMIT is (requests, seconds), or None when switched off.
 Only submissions that would store a new request count: a patient correcting
 mistakes, or sending the same form twice, is never locked out. The client is
-prolo_site.client_ip: REMOTE_ADDR, or the right-most X-Forwarded-For entry behind
-our proxy.
+the key the caller gives: the view passes prolo_site.client_ip (REMOTE_ADDR, or
+the right-most X-Forwarded-For entry behind our proxy).
 """
 
 import hashlib
@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 
-from prolo_site.client_ip import client_ip
-
 
 @dataclass(frozen=True)
 class RateDecision:
@@ -23,8 +21,8 @@ class RateDecision:
     retry_after: int = 0  # seconds until the client may send again
 
 
-def record_submission(request, *, now=None):
-    """Count one new request from this client; allowed while within the limit."""
+def record_submission(client, *, now=None):
+    """Count one new request from `client` (its address); allowed while within the limit."""
     rate = settings.APPOINTMENTS_RATE_LIMIT
     if not rate:
         return RateDecision(allowed=True)
@@ -32,8 +30,8 @@ def record_submission(request, *, now=None):
     now = time.time() if now is None else now
     window = int(now // period)
     # Hashed: the cache holds no IP addresses.
-    client = hashlib.sha256(f"{client_ip(request)}|{window}".encode()).hexdigest()[:32]
-    key = f"appointments:rate:{period}:{client}"
+    client_key = hashlib.sha256(f"{client}|{window}".encode()).hexdigest()[:32]
+    key = f"appointments:rate:{period}:{client_key}"
     cache.add(key, 0, timeout=period)
     try:
         count = cache.incr(key)

@@ -3,7 +3,6 @@
 import uuid
 
 from django import forms
-from django.conf import settings
 from django.shortcuts import redirect, render
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.cache import never_cache
@@ -12,8 +11,8 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from appointments.forms import AppointmentRequestForm
 from appointments.models import AppointmentRequest
-from appointments.rate_limit import record_submission
-from appointments.services import appointment_request_create, appointment_request_find_duplicate
+from appointments.submission import appointment_request_submit
+from prolo_site.client_ip import client_ip
 
 # The confirmation page finds the request here, so no reference or answer goes in a URL.
 SESSION_KEY = "appointments:request_id"
@@ -27,19 +26,10 @@ def appointment_request_form(request):
     if request.method == "POST":
         form = AppointmentRequestForm(request.POST)
         if form.is_valid():
-            submission = form.submission()
-            appointment_request = None
-            if settings.APPOINTMENTS_RATE_LIMIT:
-                # The same request sent again gets its confirmation and never counts.
-                appointment_request = appointment_request_find_duplicate(**submission)
-                if appointment_request is None:
-                    decision = record_submission(request)
-                    if not decision.allowed:
-                        return too_many_requests(request, form, retry_after=decision.retry_after)
-            if appointment_request is None:
-                # Stores it, or finds the duplicate again under the write lock.
-                appointment_request = appointment_request_create(**submission)
-            request.session[SESSION_KEY] = appointment_request.pk
+            outcome = appointment_request_submit(submission=form.submission(), client=client_ip(request))
+            if outcome.appointment_request is None:
+                return too_many_requests(request, form, retry_after=outcome.retry_after)
+            request.session[SESSION_KEY] = outcome.appointment_request.pk
             return redirect("appointments:request-received")
     else:
         form = AppointmentRequestForm(initial={"submission_token": uuid.uuid4().hex})

@@ -76,6 +76,7 @@ from django.contrib.auth import get_user_model  # noqa: E402
 from django.contrib.auth.models import Group  # noqa: E402
 
 from appointments.models import AppointmentRequest, ContactAttempt, new_reference  # noqa: E402
+from appointments.submission import Submission  # noqa: E402
 
 
 def appointment_request_answers(**overrides):
@@ -100,40 +101,41 @@ def appointment_request_answers(**overrides):
     return data
 
 
-def appointment_service_answers(**overrides):
-    """A complete, valid submission as appointment_request_create takes it (cleaned)."""
-    data = {
-        "name": "Maria Example",
-        "phone": "+17575550142",
-        "email": "maria@example.com",
-        "contact_method": "phone",
-        "best_time": "morning",
-        "patient_type": "new",
-        "visit_type": "in_person",
-        "preferred_provider": None,
-        "areas": ["knee", "lower_back"],
-        "message": "",
-        "acknowledged_not_emergency": True,
-    }
-    data.update(overrides)
-    return data
+# One valid answer to each of the patient's questions (AppointmentRequest.PATIENT_ANSWERS),
+# cleaned, as the service and the model take them.
+PATIENT_ANSWERS_EXAMPLE = {
+    "name": "Maria Example",
+    "phone": "+17575550142",
+    "email": "maria@example.com",
+    "contact_method": AppointmentRequest.ContactMethod.PHONE,
+    "best_time": AppointmentRequest.BestTime.MORNING,
+    "patient_type": AppointmentRequest.PatientType.NEW,
+    "visit_type": AppointmentRequest.VisitType.IN_PERSON,
+    "preferred_provider": None,
+    "areas": ["knee", "lower_back"],
+    "message": "",
+    "needs_interpreter": False,
+    "interpreter_language": "",
+    "access_needs": "",
+    "acknowledged_not_emergency": True,
+}
+
+
+def appointment_submission(*, submission_token=None, is_spam=False, **answers):
+    """A complete, valid Submission as the form's submission() builds it."""
+    return Submission(
+        answers={**PATIENT_ANSWERS_EXAMPLE, **answers}, submission_token=submission_token, is_spam=is_spam
+    )
 
 
 def make_appointment_request(**overrides):
     """A stored request, as if sent a moment ago and its emails already out."""
     received_at = overrides.get("received_at") or timezone.now()
     data = {
+        **PATIENT_ANSWERS_EXAMPLE,
+        "areas": ",".join(PATIENT_ANSWERS_EXAMPLE["areas"]),
         "reference": new_reference(),
         "received_at": received_at,
-        "name": "Maria Example",
-        "phone": "+17575550142",
-        "email": "maria@example.com",
-        "contact_method": AppointmentRequest.ContactMethod.PHONE,
-        "best_time": AppointmentRequest.BestTime.MORNING,
-        "patient_type": AppointmentRequest.PatientType.NEW,
-        "visit_type": AppointmentRequest.VisitType.IN_PERSON,
-        "areas": "knee,lower_back",
-        "acknowledged_not_emergency": True,
         "front_desk_notified_at": received_at,
         "patient_notified_at": received_at,
     }

@@ -1,6 +1,5 @@
 """Many patients at once: 200 requests from 20 parallel clients against the live server all land."""
 
-import html
 import http.cookiejar
 import re
 import threading
@@ -12,15 +11,12 @@ from django.test import override_settings
 
 from appointments.models import AppointmentRequest
 from tests.factories import appointment_request_answers, make_clinic
+from tests.helpers import FORM_URL, RECEIVED_URL, hidden_input
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 CLIENTS = 20
 REQUESTS_PER_CLIENT = 10
-
-
-def hidden_input(page, name):
-    return html.unescape(re.search(rf'name="{name}" value="([^"]*)"', page)[1])
 
 
 class Patient:
@@ -34,7 +30,7 @@ class Patient:
 
     def send_request(self, name):
         """GET the form, POST it, follow the redirect; returns the reference shown."""
-        with self.opener.open(f"{self.base_url}/appointments/request/", timeout=60) as response:
+        with self.opener.open(f"{self.base_url}{FORM_URL}", timeout=60) as response:
             page = response.read().decode()
         answers = appointment_request_answers(
             name=name,
@@ -42,8 +38,8 @@ class Patient:
             submission_token=hidden_input(page, "submission_token"),
         )
         body = urllib.parse.urlencode(answers, doseq=True).encode()
-        with self.opener.open(f"{self.base_url}/appointments/request/", data=body, timeout=60) as response:
-            assert response.url.endswith("/appointments/request/received/"), response.url
+        with self.opener.open(f"{self.base_url}{FORM_URL}", data=body, timeout=60) as response:
+            assert response.url.endswith(RECEIVED_URL), response.url
             confirmation = response.read().decode()
         return re.search(r'<p class="confirmation__reference">([A-Z0-9-]+)</p>', confirmation)[1]
 

@@ -6,7 +6,7 @@ import pytest
 from django.http import QueryDict
 
 from appointments.forms import AppointmentRequestForm
-from appointments.models import CONTROL_CHARACTERS_MESSAGE
+from appointments.validators import CONTROL_CHARACTERS_MESSAGE
 from tests.factories import appointment_request_answers, make_provider
 
 pytestmark = pytest.mark.django_db
@@ -37,15 +37,15 @@ def test_complete_answers_make_a_submission_for_the_service():
 
     assert form.is_valid(), form.errors
     submission = form.submission()
-    assert submission["name"] == "Maria Example"
-    assert str(submission["phone"]) == "+17575550142"
-    assert submission["email"] == "maria@example.com"
-    assert submission["areas"] == ["knee", "lower_back"]
-    assert submission["message"] == "Knee pain\r\nfor six months"
-    assert submission["preferred_provider"] is None
-    assert submission["submission_token"] == token
-    assert submission["is_spam"] is False
-    assert submission["acknowledged_not_emergency"] is True
+    assert submission.answers["name"] == "Maria Example"
+    assert str(submission.answers["phone"]) == "+17575550142"
+    assert submission.answers["email"] == "maria@example.com"
+    assert submission.answers["areas"] == ["knee", "lower_back"]
+    assert submission.answers["message"] == "Knee pain\r\nfor six months"
+    assert submission.answers.get("preferred_provider") is None  # no providers: no question
+    assert submission.submission_token == token
+    assert submission.is_spam is False
+    assert submission.answers["acknowledged_not_emergency"] is True
 
 
 # --- Name ---------------------------------------------------------------------
@@ -251,8 +251,8 @@ def test_naming_a_language_asks_for_an_interpreter():
     form = bound_form(interpreter_language="Spanish")
 
     assert form.is_valid()
-    assert form.submission()["needs_interpreter"] is True
-    assert form.submission()["interpreter_language"] == "Spanish"
+    assert form.submission().answers["needs_interpreter"] is True
+    assert form.submission().answers["interpreter_language"] == "Spanish"
 
 
 def test_language_and_access_needs_are_bounded():
@@ -268,14 +268,14 @@ def test_a_filled_honeypot_marks_the_submission_as_spam():
     form = bound_form(website="http://spam.example")
 
     assert form.is_valid()
-    assert form.submission()["is_spam"] is True
+    assert form.submission().is_spam is True
 
 
 def test_an_altered_token_is_ignored_rather_than_refused():
     form = bound_form(submission_token="not-a-uuid")
 
     assert form.is_valid()
-    assert form.submission()["submission_token"] is None
+    assert form.submission().submission_token is None
 
 
 def test_error_summary_lists_errors_in_page_order_linking_to_each_field():

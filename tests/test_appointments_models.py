@@ -4,9 +4,11 @@ import re
 from datetime import datetime, timedelta
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from simple_history.models import registered_models
 
 from appointments.business_days import overdue_cutoff, reply_due_at
 from appointments.models import (
@@ -16,7 +18,8 @@ from appointments.models import (
     new_reference,
     normalise_reference,
 )
-from tests.factories import make_appointment_request
+from appointments.workflow import appointment_request_anonymise, appointment_request_update
+from tests.factories import PATIENT_ANSWERS_EXAMPLE, make_appointment_request, make_contact_attempt
 
 
 def local(text):
@@ -135,7 +138,27 @@ def test_an_anonymised_request_may_have_no_contact_details():
         status="spam", anonymised_at=timezone.now(), phone="", email="", name="(removed)"
     )
 
-    appointment_request.full_clean()
+    appointment_request.full_clean()  # the purge blanked them: nobody is to be contacted any more
+    assert (appointment_request.phone, appointment_request.email) == ("", "")
+
+    appointment_request.anonymised_at = None
+    with pytest.raises(ValidationError) as error:
+        appointment_request.full_clean()
+    assert "phone" in error.value.message_dict
+
+
+def test_a_request_needs_a_phone_number_or_an_email_address():
+    # Checked in Python (the service skips the database constraints' extra queries).
+    appointment_request = AppointmentRequest(
+        **{**PATIENT_ANSWERS_EXAMPLE, "areas": "knee", "phone": "", "email": ""}, reference="ABCDEF23"
+    )
+
+    with pytest.raises(ValidationError) as error:
+        appointment_request.full_clean(validate_unique=False, validate_constraints=False)
+
+    assert error.value.message_dict["phone"] == ["A request needs a phone number or an email address."]
+    appointment_request.email = "maria@example.com"
+    appointment_request.full_clean(validate_unique=False, validate_constraints=False)
 
 
 @pytest.mark.django_db
@@ -175,3 +198,72 @@ def test_str_is_the_reference_never_the_name():
     appointment_request = make_appointment_request(reference="ABCDEF23")
 
     assert str(appointment_request) == "Request ABCD-EF23"
+
+
+# --- The patient's answers, declared once -------------------------------------------------------
+
+
+def history_models():
+    """Every simple-history table in the project, with the model it tracks."""
+    for model in registered_models.values():
+        yield model, getattr(model, model._meta.simple_history_manager_attribute).model
+
+
+def test_the_patient_answers_are_the_models_fields_and_the_factories_cover_them():
+    field_names = {field.name for field in AppointmentRequest._meta.fields}
+
+    assert set(AppointmentRequest.PATIENT_ANSWERS) <= field_names
+    assert set(AppointmentRequest.IDENTIFYING_ANSWERS) <= set(AppointmentRequest.PATIENT_ANSWERS)
+    assert set(PATIENT_ANSWERS_EXAMPLE) == set(AppointmentRequest.PATIENT_ANSWERS)
+
+
+def test_no_history_table_has_a_column_for_a_patient_answer():
+    checked = []
+    for model, history_model in history_models():
+        answers = getattr(model, "PATIENT_ANSWERS", ())
+        answer_columns = {model._meta.get_field(name).column for name in answers}
+        history_columns = {field.column for field in history_model._meta.fields}
+        assert not answer_columns & history_columns, history_model._meta.db_table
+        checked.append(model)
+    assert AppointmentRequest in checked
+
+
+@pytest.mark.django_db
+def test_no_history_row_holds_a_patient_answer_after_the_request_is_worked():
+    appointment_request = make_appointment_request(
+        name="Zebulon Quintero",
+        phone="+17575550177",
+        email="zebulon@example.com",
+        message="Zebulon-message",
+        interpreter_language="Zebulonese",
+        access_needs="Zebulon-access",
+        needs_interpreter=True,
+    )
+    staff = get_user_model().objects.create_user(username="desk", is_staff=True)
+    appointment_request_update(appointment_request=appointment_request, changed_by=staff, status="contacted")
+    make_contact_attempt(appointment_request)
+
+    secrets = ["Zebulon", "zebulon", "5550177"]
+    for _, history_model in history_models():
+        table = connection.ops.quote_name(history_model._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT * FROM {table}")  # noqa: S608 - a table name from the models
+            rows = cursor.fetchall()
+        assert rows, history_model._meta.db_table
+        for row in rows:
+            assert not any(secret in str(value) for value in row for secret in secrets), row
+
+
+@pytest.mark.django_db
+def test_anonymising_blanks_every_identifying_answer_and_keeps_the_rest():
+    appointment_request = make_appointment_request(
+        message="Worse on stairs", needs_interpreter=True, interpreter_language="Spanish", access_needs="Ramp"
+    )
+
+    anonymised = appointment_request_anonymise(appointment_request=appointment_request)
+    anonymised.refresh_from_db()
+
+    for name in AppointmentRequest.IDENTIFYING_ANSWERS:
+        blank = "(removed)" if name == "name" else AppointmentRequest._meta.get_field(name).get_default()
+        assert getattr(anonymised, name) == blank, name
+    assert (anonymised.visit_type, anonymised.areas) == ("in_person", "knee,lower_back")

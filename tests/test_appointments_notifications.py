@@ -15,21 +15,18 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from appointments.models import AppointmentRequest
-from appointments.services import (
-    appointment_request_create,
-    appointment_requests_claim_for_notification,
-)
+from appointments.notifications import appointment_requests_claim_for_notification
+from appointments.submission import appointment_request_submit
 from tests.factories import (
     appointment_request_answers,
-    appointment_service_answers,
+    appointment_submission,
     make_appointment_request,
     make_clinic,
 )
+from tests.helpers import FORM_URL, RECEIVED_URL
 
 pytestmark = pytest.mark.django_db
 
-FORM_URL = "/appointments/request/"
-RECEIVED_URL = "/appointments/request/received/"
 PATIENT_DETAILS = ("Maria", "Example", "555-0142", "5550142", "Knee", "knee", "Lower back", "stairs")
 
 
@@ -140,13 +137,13 @@ def test_emails_wait_for_the_commit(client, mailoutbox, django_capture_on_commit
 @pytest.mark.django_db(transaction=True)
 def test_a_rolled_back_request_sends_nothing_and_a_committed_one_sends_after_commit(mailoutbox):
     with pytest.raises(RuntimeError), transaction.atomic():
-        appointment_request_create(**appointment_service_answers(message="Worse on stairs"))
+        appointment_request_submit(submission=appointment_submission(message="Worse on stairs"))
         raise RuntimeError("something after the insert failed")
     assert mailoutbox == []
     assert AppointmentRequest.objects.count() == 0
 
     with transaction.atomic():
-        appointment_request_create(**appointment_service_answers(message="Worse on stairs"))
+        appointment_request_submit(submission=appointment_submission(message="Worse on stairs"))
         assert mailoutbox == []
     assert len(mailoutbox) == 2
 

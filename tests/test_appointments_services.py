@@ -1,37 +1,35 @@
-"""appointment_request_create and friends: one row per request, however often it is sent."""
+"""appointment_request_submit and friends: one row per request, however often it is sent."""
 
 import threading
 import uuid
-from types import SimpleNamespace
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 
-from appointments import services
+from appointments import submission
+from appointments.admin_export import csv_safe
 from appointments.models import AppointmentRequest
 from appointments.rate_limit import record_submission
-from appointments.services import (
-    appointment_request_create,
-    appointment_request_find_duplicate,
-    csv_safe,
-)
-from tests.factories import appointment_service_answers, make_appointment_request, make_provider
+from appointments.submission import appointment_request_submit
+from tests.factories import appointment_submission, make_appointment_request, make_provider
 
 pytestmark = pytest.mark.django_db
 
 
-def answers(**overrides):
-    return appointment_service_answers(**{"areas": ["lower_back", "knee"], **overrides})
+def create(*, client=None, **overrides):
+    """Submit the example answers (areas out of the form's order) and return the stored request."""
+    outcome = appointment_request_submit(
+        submission=appointment_submission(**{"areas": ["lower_back", "knee"], **overrides}), client=client
+    )
+    return outcome.appointment_request
 
 
 def test_create_stores_a_new_request_with_a_reference_and_its_token():
     token = uuid.uuid4()
     provider = make_provider()
 
-    appointment_request = appointment_request_create(
-        **answers(preferred_provider=provider), submission_token=token
-    )
+    appointment_request = create(preferred_provider=provider, submission_token=token)
 
     assert appointment_request.pk
     assert len(appointment_request.reference) == 8
@@ -44,15 +42,15 @@ def test_create_stores_a_new_request_with_a_reference_and_its_token():
 
 def test_create_validates_what_it_stores():
     with pytest.raises(ValidationError):
-        appointment_request_create(**answers(areas=["toe"]))
+        create(areas=["toe"])
     with pytest.raises(ValidationError):
-        appointment_request_create(**answers(name="x" * 101))
+        create(name="x" * 101)
     assert AppointmentRequest.objects.count() == 0
 
 
 def test_spam_is_stored_as_spam_and_queues_no_email(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks() as callbacks:
-        appointment_request = appointment_request_create(**answers(), is_spam=True)
+        appointment_request = create(is_spam=True)
 
     assert appointment_request.status == AppointmentRequest.Status.SPAM
     assert appointment_request.notifications_claimed_until is None
@@ -62,23 +60,57 @@ def test_spam_is_stored_as_spam_and_queues_no_email(django_capture_on_commit_cal
 def test_a_reference_that_exists_already_is_replaced_by_a_fresh_one(monkeypatch):
     taken = make_appointment_request(reference="ABCDEF23")
     references = iter(["ABCDEF23", "ABCDEF23", "GHJKMN45"])
-    monkeypatch.setattr(services, "new_reference", lambda: next(references))
+    monkeypatch.setattr(submission, "new_reference", lambda: next(references))
 
-    appointment_request = appointment_request_create(**answers(name="Someone Else"))
+    appointment_request = create(name="Someone Else")
 
     assert appointment_request.reference == "GHJKMN45"
     assert taken.reference == "ABCDEF23"
 
 
-def test_find_duplicate_takes_the_same_arguments_as_create():
+def test_the_same_form_or_the_same_answers_minutes_later_return_the_stored_request():
     token = uuid.uuid4()
-    stored = appointment_request_create(**answers(), submission_token=token)
+    stored = create(submission_token=token)
 
-    assert appointment_request_find_duplicate(**answers(), submission_token=token) == stored
-    assert (
-        appointment_request_find_duplicate(**answers(), submission_token=uuid.uuid4()) == stored
-    )  # minutes ago
-    assert appointment_request_find_duplicate(**answers(areas=["neck"]), submission_token=token) is None
+    assert create(submission_token=token) == stored  # a double click, a refreshed POST
+    assert create(submission_token=uuid.uuid4()) == stored  # a second tab, minutes ago
+    assert create(submission_token=uuid.uuid4(), message="  Worse  ON stairs ") == create(
+        message="worse on stairs"
+    )  # spacing and case do not make a new request
+    assert create(areas=["neck"], submission_token=token) != stored  # other answers: a new request
+    assert AppointmentRequest.objects.count() == 3
+
+
+def test_an_answer_the_model_does_not_declare_is_refused():
+    with pytest.raises(TypeError, match="favourite_colour"):
+        appointment_submission(favourite_colour="blue")
+
+
+def test_a_request_without_phone_or_email_is_refused_before_the_database_sees_it():
+    with pytest.raises(ValidationError) as error:
+        create(phone="", email="")
+    assert "phone" in error.value.message_dict
+    assert AppointmentRequest.objects.count() == 0
+
+
+# --- The whole decision: repeat, rate limit, store ---------------------------------------------
+
+
+def test_submitting_counts_only_new_requests_against_the_limit(settings):
+    settings.APPOINTMENTS_RATE_LIMIT = (2, 600)
+    first = create(client="192.0.2.1", name="Patient One")
+
+    assert create(client="192.0.2.1", name="Patient One") == first  # the same request again: not counted
+    assert create(client="192.0.2.1", name="Patient Two") is not None
+    refused = appointment_request_submit(
+        submission=appointment_submission(name="Patient Three"), client="192.0.2.1"
+    )
+
+    assert refused.appointment_request is None
+    assert 0 < refused.retry_after <= 600
+    assert AppointmentRequest.objects.count() == 2
+    assert create(client="192.0.2.1", name="Patient One") == first  # a repeat still finds its request
+    assert create(client="192.0.2.9", name="Patient Three") is not None  # another client
 
 
 @pytest.mark.parametrize(
@@ -102,14 +134,14 @@ def test_csv_cells_that_a_spreadsheet_would_run_are_defused(value, safe):
 
 
 def race(count, make_arguments):
-    """Call appointment_request_create from `count` threads released at the same moment."""
+    """Call appointment_request_submit from `count` threads released at the same moment."""
     barrier = threading.Barrier(count)
     results, errors = [], []
 
     def submit(number):
         try:
             barrier.wait(timeout=30)
-            results.append(appointment_request_create(**make_arguments(number)).pk)
+            results.append(create(**make_arguments(number)).pk)
         except Exception as error:  # pragma: no cover - reported below
             errors.append(error)
         finally:
@@ -127,7 +159,7 @@ def race(count, make_arguments):
 def test_a_double_click_stores_one_request():
     token = uuid.uuid4()
 
-    results, errors = race(6, lambda number: {**answers(), "submission_token": token})
+    results, errors = race(6, lambda number: {"submission_token": token})
 
     assert errors == []
     assert AppointmentRequest.objects.count() == 1
@@ -136,7 +168,7 @@ def test_a_double_click_stores_one_request():
 
 @pytest.mark.django_db(transaction=True)
 def test_the_same_answers_from_two_tabs_at_once_store_one_request():
-    results, errors = race(6, lambda number: {**answers(), "submission_token": uuid.uuid4()})
+    results, errors = race(6, lambda number: {"submission_token": uuid.uuid4()})
 
     assert errors == []
     assert AppointmentRequest.objects.count() == 1
@@ -145,9 +177,7 @@ def test_the_same_answers_from_two_tabs_at_once_store_one_request():
 
 @pytest.mark.django_db(transaction=True)
 def test_different_requests_at_once_all_land():
-    results, errors = race(
-        8, lambda number: {**answers(name=f"Patient {number}"), "submission_token": uuid.uuid4()}
-    )
+    results, errors = race(8, lambda number: {"name": f"Patient {number}", "submission_token": uuid.uuid4()})
 
     assert errors == []
     assert len(set(results)) == AppointmentRequest.objects.count() == 8
@@ -157,17 +187,13 @@ def test_different_requests_at_once_all_land():
 # --- The rate limiter -----------------------------------------------------------------------------
 
 
-def fake_request(address):
-    return SimpleNamespace(META={"REMOTE_ADDR": address})
-
-
 def test_rate_limit_counts_per_client_in_fixed_windows(settings):
     settings.APPOINTMENTS_RATE_LIMIT = (2, 600)
     start = 1_800_000_000  # the start of a 10-minute window
 
-    decisions = [record_submission(fake_request("192.0.2.1"), now=start + second) for second in (0, 1, 2)]
-    other_client = record_submission(fake_request("192.0.2.2"), now=start + 3)
-    next_window = record_submission(fake_request("192.0.2.1"), now=start + 600)
+    decisions = [record_submission("192.0.2.1", now=start + second) for second in (0, 1, 2)]
+    other_client = record_submission("192.0.2.2", now=start + 3)
+    next_window = record_submission("192.0.2.1", now=start + 600)
 
     assert [d.allowed for d in decisions] == [True, True, False]
     assert decisions[2].retry_after == 598
@@ -181,7 +207,7 @@ def test_the_cache_holds_no_ip_addresses(settings):
     # An in-memory cache here, whose keys can be listed (the file cache hashes them).
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     settings.APPOINTMENTS_RATE_LIMIT = (2, 600)
-    record_submission(fake_request("192.0.2.77"), now=1_800_000_000)
+    record_submission("192.0.2.77", now=1_800_000_000)
 
     assert cache._cache  # the count is there...
     assert not any("192.0.2.77" in str(key) for key in cache._cache)  # ...under a hashed key

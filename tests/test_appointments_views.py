@@ -6,18 +6,17 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
-from django.urls import reverse
+from django.test import Client
+from django.urls import resolve, reverse
 
 from appointments.models import AppointmentRequest
 from appointments.views import SESSION_KEY
 from prolo_site import settings as project_settings
 from tests.factories import appointment_request_answers, make_clinic
+from tests.helpers import FORM_URL, RECEIVED_URL, hidden_input
 from tests.vnu import html_errors, vnu_or_skip
 
 pytestmark = pytest.mark.django_db
-
-FORM_URL = "/appointments/request/"
-RECEIVED_URL = "/appointments/request/received/"
 
 
 @pytest.fixture(autouse=True)
@@ -25,14 +24,10 @@ def clinic():
     return make_clinic()
 
 
-def token_from(html):
-    return re.search(r'name="submission_token" value="([0-9a-f]{32})"', html)[1]
-
-
 def send(client, meta=None, **overrides):
     """GET the form, then POST it with its token, as a browser does (`meta`: request headers)."""
     meta = meta or {}
-    token = token_from(client.get(FORM_URL, **meta).content.decode())
+    token = hidden_input(client.get(FORM_URL, **meta).content.decode(), "submission_token")
     return client.post(FORM_URL, appointment_request_answers(submission_token=token, **overrides), **meta)
 
 
@@ -85,10 +80,22 @@ def test_form_is_rendered_by_crispy_with_labels_autocomplete_and_no_browser_vali
 
 
 def test_every_form_page_gets_a_fresh_one_time_token(client):
-    first = token_from(client.get(FORM_URL).content.decode())
-    second = token_from(client.get(FORM_URL).content.decode())
+    first = hidden_input(client.get(FORM_URL).content.decode(), "submission_token")
+    second = hidden_input(client.get(FORM_URL).content.decode(), "submission_token")
 
     assert first != second
+
+
+def test_the_form_is_never_a_cached_public_page(settings):
+    """The page cache serves one copy to every reader without cookies; the form,
+    with its one-time token, must never be one of them. Its CSRF cookie keeps it
+    out of the cache today, so the opt-in itself is checked too."""
+    settings.PAGE_CACHE_SECONDS = 600
+    tokens = [hidden_input(Client().get(FORM_URL).content.decode(), "submission_token") for _ in range(2)]
+
+    assert tokens[0] != tokens[1]
+    assert not getattr(resolve(FORM_URL).func, "public_page", False)
+    assert not getattr(resolve(RECEIVED_URL).func, "public_page", False)
 
 
 def test_honeypot_is_hidden_from_people_screen_readers_and_the_keyboard(client):
@@ -290,7 +297,7 @@ def test_other_methods_are_refused(client):
 
 
 def test_the_same_form_sent_twice_is_one_request_with_one_confirmation(client):
-    token = token_from(client.get(FORM_URL).content.decode())
+    token = hidden_input(client.get(FORM_URL).content.decode(), "submission_token")
     answers = appointment_request_answers(submission_token=token)
 
     first = client.post(FORM_URL, answers)
@@ -323,7 +330,7 @@ def test_the_same_answers_after_the_window_are_a_new_request(client):
 
 
 def test_a_stale_form_reused_for_different_answers_is_a_new_request(client):
-    token = token_from(client.get(FORM_URL).content.decode())
+    token = hidden_input(client.get(FORM_URL).content.decode(), "submission_token")
     client.post(FORM_URL, appointment_request_answers(submission_token=token))
 
     client.post(FORM_URL, appointment_request_answers(submission_token=token, areas=["neck"]))
@@ -376,7 +383,7 @@ def test_mistakes_and_repeats_do_not_count_towards_the_limit(client, settings):
     settings.APPOINTMENTS_RATE_LIMIT = (1, 600)
     for _ in range(3):
         client.post(FORM_URL, {})  # errors: nothing stored
-    token = token_from(client.get(FORM_URL).content.decode())
+    token = hidden_input(client.get(FORM_URL).content.decode(), "submission_token")
     answers = appointment_request_answers(submission_token=token)
 
     assert client.post(FORM_URL, answers).status_code == 302

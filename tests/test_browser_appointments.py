@@ -12,6 +12,7 @@ from tests.factories import (
     make_front_desk_user,
     make_provider,
 )
+from tests.helpers import FORM_URL, RECEIVED_URL
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -36,7 +37,7 @@ def test_patient_reads_the_errors_fixes_them_with_the_keyboard_and_gets_a_refere
     make_provider()
     page = browser.page
 
-    browser.goto("/appointments/request/")
+    browser.goto(FORM_URL)
     assert page.title().startswith("Request an appointment")
     browser.check_page("form")
 
@@ -80,7 +81,7 @@ def test_patient_reads_the_errors_fixes_them_with_the_keyboard_and_gets_a_refere
     page.keyboard.press("Tab")
     assert active_element(page) == "Send request"
     page.keyboard.press("Enter")
-    page.wait_for_url("**/appointments/request/received/")
+    page.wait_for_url(f"**{RECEIVED_URL}")
 
     reference = page.locator(".confirmation__reference").inner_text()
     assert REFERENCE.fullmatch(reference)
@@ -104,7 +105,7 @@ def test_patient_reads_the_errors_fixes_them_with_the_keyboard_and_gets_a_refere
 def test_error_state_is_accessible_in_dark_mode(browser):
     make_clinic()
     browser.page.emulate_media(color_scheme="dark")
-    browser.goto("/appointments/request/")
+    browser.goto(FORM_URL)
 
     with browser.page.expect_navigation():
         browser.page.locator("button.form-submit").click()
@@ -115,7 +116,7 @@ def test_error_state_is_accessible_in_dark_mode(browser):
 
 def test_honeypot_is_invisible_and_tap_targets_are_large(browser):
     make_clinic()
-    browser.goto("/appointments/request/")
+    browser.goto(FORM_URL)
     page = browser.page
 
     wrapper = page.locator("#div_id_website").locator("xpath=..").bounding_box()

@@ -6,10 +6,8 @@ Everything here talks only to 127.0.0.1.
 """
 
 import contextlib
-import html
 import http.cookiejar
 import os
-import re
 import secrets
 import signal
 import socket
@@ -22,11 +20,13 @@ import urllib.request
 import uuid
 from pathlib import Path
 
+from tests.helpers import FORM_URL, RECEIVED_URL, hidden_input
+
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
 HOST = "127.0.0.1"
-FORM_PATH = "/appointments/request/"
-RECEIVED_PATH = "/appointments/request/received/"
+FORM_PATH = FORM_URL
+RECEIVED_PATH = RECEIVED_URL
 
 # Whatever the caller's shell has set for the site, the servers here get only what we give them.
 SITE_VARIABLE_PREFIXES = (
@@ -221,14 +221,6 @@ class Client:
 
     def cookie(self, name):
         return next((cookie.value for cookie in self.cookies if cookie.name == name), None)
-
-
-def hidden_input(page, name):
-    match = re.search(rf'<input[^>]*name="{re.escape(name)}"[^>]*>', page)
-    if not match:
-        return None
-    value = re.search(r'value="([^"]*)"', match[0])
-    return html.unescape(value[1]) if value else ""
 
 
 def appointment_form_data(marker, *, csrf_token, submission_token=None):

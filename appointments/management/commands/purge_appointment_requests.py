@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from appointments.models import AppointmentRequest
-from appointments.services import appointment_request_anonymise
+from appointments.workflow import appointment_request_anonymise
 
 
 class Command(BaseCommand):

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from appointments.models import AppointmentRequest
-from appointments.services import appointment_requests_send_pending_notifications
+from appointments.notifications import appointment_requests_send_pending_notifications
 
 
 class Command(BaseCommand):
