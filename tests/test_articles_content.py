@@ -6,6 +6,7 @@ settings, so they also run with ``-p no:django``.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import statistics
 import subprocess
@@ -56,13 +57,17 @@ def fk_grade():
 
 
 def _author_surnames() -> set[str]:
-    """Surnames of every author in sources.toml ("Hauser RA, Lackner JB, ..." -> Hauser, Lackner)."""
+    """Surnames of every author in sources.toml ("Hauser RA, Lackner JB, ..." -> Hauser, Lackner).
+
+    Only "Surname INITIALS" counts as a person: an organisation that is its own
+    author ("Orthopaedic & Spine Center") is a name the articles may use.
+    """
     surnames = set()
     for source in load_sources().values():
         authors = source.citation.split(". ", 1)[0]
         for author in authors.split(","):
             words = author.split()
-            if words and words[0] != "et":
+            if len(words) == 2 and words[0] != "et" and re.fullmatch(r"[A-Z][A-Za-z]{0,3}", words[1]):
                 surnames.add(words[0])
     return surnames
 
@@ -153,6 +158,127 @@ def test_articles_name_no_people(guide):
         for pattern in (name_pattern, PERSON_MARKERS):
             problems += [f"{article.slug}: {match.group(0)!r}" for match in pattern.finditer(text)]
     assert not problems, f"articles must not name people: {problems}"
+
+
+WHEN_TO_GET_HELP = "/about/when-to-get-help/"
+# The articles about having the shots carry their own "When to get help" section.
+ARTICLES_WITH_A_HELP_SECTION = ("your-visit", "side-effects-and-safety", "a-course-of-treatment")
+MAX_ECHO_SHARE = 0.10
+ECHO_SIMILARITY = 0.6
+
+
+def _sentences(text: str) -> list[tuple[str, frozenset]]:
+    """The sentences a reader reads, each with its set of word trigrams (lower case,
+    punctuation dropped). Sentences of fewer than three words have no trigrams and
+    are left out: a lone "swelling." in two lists is not an echo."""
+    sentences = []
+    for line in plain_text(text).split("\n"):
+        for sentence in re.split(r"(?<=[.!?])\s+", line.strip()):
+            words = re.findall(r"[a-z0-9%$]+(?:'[a-z]+)?", sentence.lower())
+            if len(words) >= 3:
+                sentences.append((sentence, frozenset(zip(words, words[1:], words[2:], strict=False))))
+    return sentences
+
+
+def _echoes(guide) -> dict[str, tuple[list[str], int]]:
+    """For each article: its sentences that nearly repeat a sentence of another
+    article (trigram Jaccard similarity >= ECHO_SIMILARITY), and its sentence count."""
+    sentences = {article.slug: _sentences(article.summary + "\n\n" + article.body) for article in guide}
+    echoes = {}
+    for slug, own in sentences.items():
+        others = [trigrams for other, theirs in sentences.items() if other != slug for _s, trigrams in theirs]
+        echoed = [
+            sentence
+            for sentence, trigrams in own
+            if any(len(trigrams & other) / len(trigrams | other) >= ECHO_SIMILARITY for other in others)
+        ]
+        echoes[slug] = (echoed, len(own))
+    return echoes
+
+
+def test_articles_say_each_thing_once(guide):
+    too_many = {
+        slug: echoed
+        for slug, (echoed, total) in _echoes(guide).items()
+        if len(echoed) > MAX_ECHO_SHARE * total
+    }
+    assert not too_many, f"more than one sentence in ten repeats another article: {too_many}"
+
+
+def test_echo_check_catches_a_definition_copied_into_another_article(guide):
+    definition = "A tendon is a strong cord of tissue. It fixes a muscle to a bone."
+    first, second, *rest = guide
+    copies = [
+        dataclasses.replace(article, body=article.body + ("\n\n" + definition) * 6)
+        for article in (first, second)
+    ]
+    echoes = _echoes([*copies, *rest])
+    assert definition.split(". ")[0] + "." in echoes[first.slug][0]
+
+
+def test_every_article_links_to_when_to_get_help(guide):
+    missing = [article.slug for article in guide if f"]({WHEN_TO_GET_HELP})" not in article.body]
+    assert not missing, f"articles without a link to {WHEN_TO_GET_HELP}: {missing}"
+
+
+@pytest.mark.parametrize("slug", ARTICLES_WITH_A_HELP_SECTION)
+def test_articles_about_the_shots_say_when_to_call_the_clinic_or_911(guide, slug):
+    [article] = [article for article in guide if article.slug == slug]
+    match = re.search(
+        r"^## When to get help\n(?P<text>.*?)(?=^## |\Z)", article.body, re.MULTILINE | re.DOTALL
+    )
+    assert match, f"{slug}: needs a '## When to get help' section"
+    text = " ".join(plain_text(match.group("text")).split())
+    assert "911" in text
+    assert "trouble breathing" in text
+    assert "keeps getting worse" in text
+    assert f"]({WHEN_TO_GET_HELP})" in match.group("text")
+
+
+def test_no_article_calls_a_rise_in_pain_harmless_without_a_condition(guide):
+    # The old wording ("not a sign that something has gone wrong") reassured a
+    # patient whose pain was a warning sign.
+    problems = [article.slug for article in guide if "gone wrong" in (article.summary + article.body).lower()]
+    assert not problems, problems
+
+
+def test_the_foot_and_ankle_figures_appear_once_with_their_single_source(guide):
+    with_figure = [article for article in guide if "81%" in article.summary + article.body]
+    assert [article.slug for article in with_figure] == ["conditions-and-evidence"]
+    [article] = with_figure
+    keys = [source.key for source in article.sources]
+    paragraph = next(p for p in article.body.split("\n\n") if "81%" in p)
+    cited = {keys[n - 1] for n in citation_numbers(paragraph)}
+    assert "hajimirsadhegh" in cited
+    assert "single publication" in paragraph
+    assert "$" not in paragraph, "the figure is never put beside the price"
+
+
+def test_the_clinics_own_claims_are_labelled_as_its_view(guide):
+    # The clinic's claims (back and knee pain, loose joints as a cause of pain)
+    # are opinion: they belong in a box labelled as such, not among the findings.
+    [evidence] = [article for article in guide if article.slug == "conditions-and-evidence"]
+    findings = re.search(
+        r"^## What studies have found\n(.*?)(?=^## )", evidence.body, re.MULTILINE | re.DOTALL
+    )
+    assert findings and "back pain" not in findings.group(1).lower()
+    boxes = [
+        line
+        for article in guide
+        for line in article.body.splitlines()
+        if line.startswith("> **The clinic's view:**")
+    ]
+    assert any("back pain and knee pain" in box.lower() for box in boxes)
+    assert any("loose joints" in box.lower() for box in boxes)
+
+
+def test_every_source_has_a_year_or_says_it_has_none():
+    undated = [
+        key
+        for key, source in load_sources().items()
+        if not re.search(r"\b(19|20)\d{2}\b", source.citation) and "No date given" not in source.citation
+    ]
+    assert not undated, f"sources with neither a year nor 'No date given': {undated}"
 
 
 # --- The loader ---------------------------------------------------------------

@@ -2,9 +2,11 @@
 
 import re
 import time
+from io import StringIO
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.management import call_command
 from django.utils import timezone
 
 from articles.models import Article
@@ -170,3 +172,20 @@ def test_reading_articles_sets_no_cookie(client):
     for url in ("/", "/articles/", article.get_absolute_url(), "/search/?q=knee"):
         response = client.get(url)
         assert response.cookies == {}, url
+
+
+def test_every_shipped_article_links_to_the_when_to_get_help_page_which_gives_the_911_advice(client):
+    call_command("load_demo_content", verbosity=0, stdout=StringIO())
+    articles = list(Article.objects.all())
+    assert len(articles) >= 7
+
+    for article in articles:
+        html = client.get(article.get_absolute_url()).content.decode()
+        assert 'href="/about/when-to-get-help/"' in html, article.slug
+
+    help_page = client.get("/about/when-to-get-help/")
+    assert help_page.status_code == 200
+    text = " ".join(re.sub(r"<[^>]+>", " ", help_page.content.decode()).split())
+    assert "Call 911 straight away if you have signs of a severe allergic reaction" in text
+    assert "trouble breathing" in text
+    assert "(757) 596-1900" in text  # the demo clinic's phone fills in {{ clinic_phone }}

@@ -1,4 +1,4 @@
-"""The site's own pages (privacy, accessibility, editorial policy) as shipped in
+"""The site's own pages (privacy, accessibility, editorial policy, when to get help) as shipped in
 prolo_site/content/pages/: well formed, honest about placeholders, and easy to read.
 
 Plain file checks: no database and no Django views are involved.
@@ -13,7 +13,7 @@ import pytest
 from articles.guide_content import plain_text
 
 PAGES_DIR = Path(__file__).resolve().parents[1] / "prolo_site" / "content" / "pages"
-EXPECTED = {"privacy": 1, "accessibility": 2, "editorial-policy": 3}
+EXPECTED = {"privacy": 1, "accessibility": 2, "editorial-policy": 3, "when-to-get-help": 4}
 FRONT_MATTER_KEYS = {"title", "slug", "summary", "position"}
 ALLOWED_PLACEHOLDERS = {"{{ clinic_phone }}", "{{ retention_days }}"}
 MAX_GRADE = 9
@@ -40,7 +40,7 @@ def fk_grade():
     return textstat.flesch_kincaid_grade
 
 
-def test_the_folder_holds_exactly_the_three_pages():
+def test_the_folder_holds_exactly_the_expected_pages():
     assert sorted(path.stem for path in PAGES_DIR.glob("*.md")) == sorted(EXPECTED)
 
 
@@ -81,6 +81,37 @@ def test_privacy_notice_states_retention_and_no_tracking():
     assert "sets no cookies" in text
     assert "no analytics" in text
     assert "no advertising" in text
+
+
+def _sections(body: str) -> dict[str, str]:
+    """Each '## ' heading of *body*, lower-cased, mapped to its text in plain words."""
+    parts = re.split(r"^## (.+)$", body, flags=re.MULTILINE)
+    return {
+        heading.strip().lower(): " ".join(plain_text(text).split()).lower()
+        for heading, text in zip(parts[1::2], parts[2::2], strict=True)
+    }
+
+
+def test_when_to_get_help_sends_each_warning_sign_to_the_right_place():
+    _meta, body = _read("when-to-get-help")
+    sections = _sections(body)
+    [emergency] = [text for heading, text in sections.items() if "911" in heading]
+    assert "trouble breathing" in emergency
+    assert "swollen face, lips or throat" in emergency
+    [infection] = [text for heading, text in sections.items() if "infection" in heading]
+    assert "{{ clinic_phone }}" in infection
+    for sign in ("fever", "redness", "hot", "pus"):
+        assert sign in infection, sign
+    [pain] = [text for heading, text in sections.items() if "pain" in heading]
+    assert "keeps getting worse" in pain
+    assert "has not settled by the time your provider told you" in pain
+
+
+def test_editorial_policy_says_who_is_responsible_for_the_aftercare_advice():
+    _meta, body = _read("editorial-policy")
+    [text] = [text for heading, text in _sections(body).items() if "aftercare advice" in heading]
+    assert "when to get help" in text
+    assert "providers, who give the shots, are responsible" in text
 
 
 @pytest.mark.parametrize("slug", EXPECTED)
