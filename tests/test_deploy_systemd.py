@@ -3,12 +3,12 @@
 import configparser
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 from django.core.management import get_commands
 
-from tests.bench.support import PROJECT_DIR
-
+PROJECT_DIR = Path(__file__).resolve().parents[1]
 SYSTEMD = PROJECT_DIR / "deploy" / "systemd"
 COMMON = SYSTEMD / "prolo-.service.d" / "common.conf"
 
