@@ -335,7 +335,7 @@ TRUSTED_PROXIES = trusted_proxy_networks(
 )
 if TRUSTED_PROXIES:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-if os.environ.get("DJANGO_BEHIND_PROXY", "").strip():
+if env_bool("DJANGO_BEHIND_PROXY", False):  # the old switch: say what replaced it
     raise MissingSetting(
         "DJANGO_BEHIND_PROXY is replaced by DJANGO_TRUSTED_PROXIES: set it to your proxy's "
         "address (e.g. 127.0.0.1 for nginx on this host) and unset DJANGO_BEHIND_PROXY."
