@@ -24,4 +24,5 @@ control_socket_disable = True
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
 # The access log records method, path and status; never query strings or bodies.
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# gunicorn believes X-Forwarded-Proto only from the proxies Django trusts (none by default).
+forwarded_allow_ips = os.environ.get("DJANGO_TRUSTED_PROXIES", "")

@@ -14,6 +14,7 @@ from pathlib import Path
 import dj_database_url
 from csp.constants import NONE, SELF
 
+from prolo_site.client_ip import trusted_proxy_networks
 from prolo_site.env import MissingSetting, env_bool, env_int, env_list
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -61,11 +62,14 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "prolo_site.client_ip.ForwardedHeadersMiddleware",  # first: before anything reads them
     "django.middleware.security.SecurityMiddleware",
     "prolo_site.middleware.SecurityHeadersMiddleware",
+    # Outside WhiteNoise, so static files and every 304 carry the CSP and frame headers too.
+    "csp.middleware.CSPMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.gzip.GZipMiddleware",
-    "csp.middleware.CSPMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",  # ETag and 304s, cached pages included
     "prolo_site.page_cache.PageCacheMiddleware",  # before anything that reads the session
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -73,7 +77,6 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -208,8 +211,6 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-if env_bool("DJANGO_BEHIND_PROXY", False):
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 CSRF_FAILURE_VIEW = "prolo_site.views.csrf_failure"
 PERMISSIONS_POLICY = (
@@ -224,7 +225,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 60))
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "admin_lockout.html"
-AXES_CLIENT_IP_CALLABLE = "prolo_site.client_ip.client_ip"
+AXES_CLIENT_IP_CALLABLE = "prolo_site.client_ip.client_ip"  # the same client as the rate limit
 AXES_ALLOWED_CORS_ORIGINS = SITE_URL  # only used for JSON lockout answers
 
 CONTENT_SECURITY_POLICY = {
@@ -324,6 +325,22 @@ def _rate_limit(name, default):
 APPOINTMENTS_RATE_LIMIT = _rate_limit("APPOINTMENTS_RATE_LIMIT", "5/10m")
 # Days a Closed or Spam request is kept before `purge_appointment_requests` anonymises it.
 APPOINTMENTS_RETENTION_DAYS = env_int("APPOINTMENTS_RETENTION_DAYS", 365)
+
+# --- Reverse proxy (deploy/nginx/) ---------------------------------------------
+# X-Forwarded-For and X-Forwarded-Proto count only when the peer is one of these
+# addresses or networks (comma-separated); from anyone else they are dropped
+# (prolo_site.client_ip). gunicorn's forwarded_allow_ips reads the same variable.
+TRUSTED_PROXIES = trusted_proxy_networks(
+    "DJANGO_TRUSTED_PROXIES", os.environ.get("DJANGO_TRUSTED_PROXIES", "")
+)
+if TRUSTED_PROXIES:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+if env_bool("DJANGO_BEHIND_PROXY", False):  # the old switch: say what replaced it
+    raise MissingSetting(
+        "DJANGO_BEHIND_PROXY is replaced by DJANGO_TRUSTED_PROXIES: set it to your proxy's "
+        "address (e.g. 127.0.0.1 for nginx on this host) and unset DJANGO_BEHIND_PROXY."
+    )
+# ---------------------------------------------------------------------------------
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -33,4 +33,6 @@ if settings.SERVE_MEDIA:
         )
     )
 
+handler400 = "prolo_site.views.bad_request"
+handler404 = "prolo_site.views.page_not_found"
 handler500 = "prolo_site.views.server_error"

@@ -83,13 +83,30 @@ def healthz(request):
     return HttpResponse("ok\n", content_type="text/plain")
 
 
-def server_error(request):
-    """The 500 page; it shows the clinic's phone number if the database still answers."""
+def _error_page(template_name, status):
+    """An error page with the clinic's phone number if the database still answers."""
     try:
         clinic = Clinic.load()
     except Exception:  # the error being reported may be the database itself
         clinic = None
-    return HttpResponse(loader.render_to_string("500.html", {"clinic": clinic}), status=500)
+    return HttpResponse(loader.render_to_string(template_name, {"clinic": clinic}), status=status)
+
+
+def bad_request(request, exception):
+    """The 400 page. Unlike Django's own, it never reads the body or checks the CSRF
+    token again: a body in a charset other than UTF-8 would raise a second time (a 500)."""
+    return _error_page("400.html", 400)
+
+
+def page_not_found(request, exception):
+    """The 404 page, like Django's own minus its CSRF check: that check reads the body,
+    which for an unknown URL nobody has read yet, and an unreadable one would make a 500."""
+    return render(request, "404.html", status=404)
+
+
+def server_error(request):
+    """The 500 page."""
+    return _error_page("500.html", 500)
 
 
 def csrf_failure(request, reason=""):

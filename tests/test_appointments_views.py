@@ -401,7 +401,7 @@ def test_the_limit_is_per_client_address(client, settings):
 
 def test_behind_the_proxy_the_client_is_the_right_most_forwarded_address(client, settings):
     settings.APPOINTMENTS_RATE_LIMIT = (1, 600)
-    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    settings.TRUSTED_PROXIES = ["10.0.0.5"]
     proxy = {"REMOTE_ADDR": "10.0.0.5", "HTTP_X_FORWARDED_PROTO": "https"}
     send(client, name="First Person", meta={**proxy, "HTTP_X_FORWARDED_FOR": "198.51.100.7"})
 

@@ -68,7 +68,7 @@ def two_servers(transactional_db, tmp_path):
     env = production_env(
         DATABASE_URL=database_url(),
         CACHE_URL=f"redis://{REDIS_HOST}:{REDIS_PORT}/{REDIS_DB}",
-        DJANGO_BEHIND_PROXY="true",  # the client address comes from X-Forwarded-For, as behind a balancer
+        DJANGO_TRUSTED_PROXIES="127.0.0.1",  # the client address comes from X-Forwarded-For, as behind a balancer
         APPOINTMENTS_RATE_LIMIT="3/10m",
         DJANGO_CONN_MAX_AGE="0",  # so the test database can be dropped as soon as the servers stop
     )
