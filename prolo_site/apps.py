@@ -9,5 +9,7 @@ class ProloSiteConfig(AppConfig):
 
     def ready(self):
         from prolo_site import page_cache
+        from prolo_site.models import Clinic, Page, Provider
 
-        page_cache.connect_signals()
+        # Every public page shows the clinic's details and footer pages.
+        page_cache.register_content(Clinic, Provider, Page)

@@ -1,26 +1,25 @@
-"""sitemap.xml: the public pages, with each article's last change. Drafts never."""
+"""The core's sitemap pieces: pages named by URL, and the staff-edited pages.
+
+Each app defines its own Sitemap beside its URLs; prolo_site/urls.py puts them together.
+"""
 
 from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
-from articles.models import Article
 from prolo_site.models import Page
 
 
-class StaticViewSitemap(Sitemap):
+class ViewSitemap(Sitemap):
+    """Pages with no model behind them, named by URL name (e.g. "home")."""
+
+    def __init__(self, *url_names):
+        self.url_names = list(url_names)
+
     def items(self):
-        return ["home", "articles:index", "appointments:request"]
+        return self.url_names
 
     def location(self, item):
         return reverse(item)
-
-
-class ArticleSitemap(Sitemap):
-    def items(self):
-        return Article.objects.published().order_by("pk")
-
-    def lastmod(self, article):
-        return article.updated_at
 
 
 class PageSitemap(Sitemap):
@@ -29,6 +28,3 @@ class PageSitemap(Sitemap):
 
     def lastmod(self, page):
         return page.updated_at
-
-
-SITEMAPS = {"static": StaticViewSitemap, "articles": ArticleSitemap, "pages": PageSitemap}

@@ -1,4 +1,7 @@
-"""The site's own pages: home, the staff-edited pages and the health check."""
+"""The site-wide pages: home (which puts the apps together), staff-edited pages, the health check.
+
+Part of the project's wiring, like urls.py: it may import the apps, so no app imports it.
+"""
 
 from django.conf import settings
 from django.db import DatabaseError, connection
@@ -90,12 +93,3 @@ def server_error(request):
     except Exception:  # the error being reported may be the database itself
         clinic = None
     return HttpResponse(loader.render_to_string("500.html", {"clinic": clinic}), status=500)
-
-
-def csrf_failure(request, reason=""):
-    """A form that sat open too long (or lost its cookie): say so kindly, keep what was typed."""
-    if request.resolver_match and request.resolver_match.view_name == "appointments:request":
-        from appointments.views import expired_request_form
-
-        return expired_request_form(request)
-    return render(request, "403_csrf.html", status=403)
