@@ -1,12 +1,23 @@
-"""Reading settings from environment variables, and the error for a missing one."""
+"""Reading settings from the environment, and deriving the settings that follow from them.
 
+Each rule is a small function of plain arguments, unit-tested in
+tests/test_prolo_site_env.py, so prolo_site/settings.py stays a list of declarations.
+"""
+
+import hashlib
 import os
+import re
+from urllib.parse import urlsplit
 
+import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 
 class MissingSetting(ImproperlyConfigured):
     """A required environment variable is absent; manage.py and wsgi.py print it plainly."""
+
+
+# --- Reading variables --------------------------------------------------------------------------
 
 
 def env_bool(name, default):
@@ -23,6 +34,123 @@ def env_list(name, default=""):
 def env_int(name, default):
     value = os.environ.get(name, "").strip()
     return int(value) if value else default
+
+
+# --- Deriving settings --------------------------------------------------------------------------
+
+LOCAL_SECRET_KEY = "insecure-local-development-key-do-not-use-in-production"  # noqa: S105 (debug only)
+LOCAL_ALLOWED_HOSTS = ["localhost", "127.0.0.1", "[::1]"]
+
+
+def secret_key_and_hosts(*, debug, secret_key, allowed_hosts):
+    """(SECRET_KEY, ALLOWED_HOSTS): local stand-ins with debug on; with it off both must be
+    given, and MissingSetting says in one line which are not."""
+    if debug:
+        return secret_key or LOCAL_SECRET_KEY, allowed_hosts or LOCAL_ALLOWED_HOSTS
+    missing = [
+        name
+        for name, value in (("DJANGO_SECRET_KEY", secret_key), ("DJANGO_ALLOWED_HOSTS", allowed_hosts))
+        if not value
+    ]
+    if missing:
+        raise MissingSetting(
+            f"{' and '.join(missing)} must be set when DJANGO_DEBUG is off. "
+            "Set them in the environment (see README.md, 'Configuration'), "
+            "or use `make run` for a local site."
+        )
+    return secret_key, allowed_hosts
+
+
+# Many gunicorn workers write at once: WAL lets readers and a writer work together,
+# IMMEDIATE takes the write lock up front (no mid-transaction "database is locked"),
+# the timeout waits for it, and synchronous=FULL makes a committed request survive a
+# power cut.
+SQLITE_OPTIONS = {
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;",
+}
+
+
+def database_settings(url, *, conn_max_age, sqlite_test_name):
+    """DATABASES["default"] for a DATABASE_URL; SQLite gets the options above and a test
+    database in a file (not memory), so live-server tests use real connections and pragmas."""
+    database = dj_database_url.parse(url, conn_max_age=conn_max_age, conn_health_checks=True)
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        database["OPTIONS"] = dict(SQLITE_OPTIONS)
+        database["TEST"] = {"NAME": sqlite_test_name}
+    return database
+
+
+def file_cache_dir(database, temp_dir):
+    """The file cache's folder when DJANGO_CACHE_DIR is unset: one per database, so two
+    sites on one machine never share pages."""
+    database_id = "|".join(str(database.get(part)) for part in ("NAME", "HOST", "PORT"))
+    return str(temp_dir / f"prolo-cache-{hashlib.sha256(database_id.encode()).hexdigest()[:12]}")
+
+
+def cache_settings(cache_url, *, file_cache_dir):
+    """CACHES: Redis at CACHE_URL, shared by every host; else files on this machine, shared
+    by every gunicorn worker (so a rate limit counts a client once, not once per worker),
+    and gone with nothing lost if deleted."""
+    if cache_url:
+        default = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": cache_url}
+    else:
+        default = {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": file_cache_dir,
+        }
+    return {"default": {**default, "KEY_PREFIX": "prolo"}}
+
+
+RATE_UNITS = {"s": 1, "m": 60, "h": 3600}
+
+
+def rate_limit(text, *, name):
+    """'5/10m' -> (5, 600): at most 5 in 10 minutes (units s, m or h; '5/m' is 5 a minute).
+    'off' -> None: no limit, for load tests. Anything else stops the site, naming `name`."""
+    text = text.strip().lower()
+    if text in {"off", "none", "0"}:
+        return None
+    match = re.fullmatch(r"(\d+)\s*/\s*(\d*)\s*([smh])", text)
+    if not match or int(match[1]) < 1 or match[2] == "0":
+        raise ImproperlyConfigured(
+            f"{name}={text!r} is not a rate: use for example 5/10m (5 per 10 minutes; s, m or h), or off."
+        )
+    return int(match[1]), int(match[2] or 1) * RATE_UNITS[match[3]]
+
+
+def env_rate_limit(name, default):
+    return rate_limit(os.environ.get(name, "").strip() or default, name=name)
+
+
+def media_storage(text):
+    """DJANGO_MEDIA_STORAGE: 'local' (the default) or 's3'."""
+    storage = text.strip().lower() or "local"
+    if storage not in {"local", "s3"}:
+        raise ImproperlyConfigured(f"DJANGO_MEDIA_STORAGE={storage!r}: use local (the default) or s3.")
+    return storage
+
+
+def s3_media_origins(*, bucket, endpoint_url=None, region=None, custom_domain=None):
+    """The origins the bucket's image URLs are served from, for the CSP's img-src."""
+    if custom_domain:
+        return [f"https://{custom_domain}"]
+    if endpoint_url:
+        endpoint = urlsplit(endpoint_url)
+        return [f"{endpoint.scheme}://{endpoint.netloc}"]
+    origins = [f"https://{bucket}.s3.amazonaws.com"]
+    if region:
+        origins.append(f"https://{bucket}.s3.{region}.amazonaws.com")
+    return origins
+
+
+def admin_url(text):
+    """DJANGO_ADMIN_URL as a URL prefix: 'staff' and '/staff/' both give 'staff/'."""
+    return (text.strip().strip("/") or "admin") + "/"
+
+
+# --- Starting up --------------------------------------------------------------------------------
 
 
 def load_settings_or_exit():
