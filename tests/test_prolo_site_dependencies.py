@@ -28,7 +28,7 @@ def modules_of(root, package):
     """Every module of `package` (by dotted name), migrations and commands included;
     gunicorn.conf.py is a file gunicorn reads, not a module anything imports."""
     for path in sorted((root / package).rglob("*.py")):
-        if "." in path.stem:
+        if "." in path.stem or "node_modules" in path.parts:
             continue
         parts = path.relative_to(root).with_suffix("").parts
         yield ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
@@ -154,3 +154,16 @@ def test_the_check_finds_an_import_hidden_in_a_function_two_modules_away(tmp_pat
         (tmp_path / name).write_text(text)
 
     assert rule_breaches(tmp_path, apps=("shop",), core="core") == ["core.cache imports shop.models"]
+
+
+def test_the_suite_imports_nothing_from_the_bench():
+    """tests/bench/ may use the suite's helpers; the suite never depends on the bench."""
+    breaches = [
+        f"{module} imports {imported}"
+        for module in modules_of(PROJECT_DIR, "tests")
+        if not module.startswith("tests.bench")
+        for imported in imports_of(PROJECT_DIR, module)
+        if imported.startswith("tests.bench")
+    ]
+
+    assert breaches == []

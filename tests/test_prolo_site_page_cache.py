@@ -15,6 +15,12 @@ from tests.factories import make_article, make_clinic, make_page, make_provider
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+@pytest.fixture(autouse=True)
+def page_cache_seconds(settings):
+    """On here, as in production (the rest of the suite runs without it; see conftest.py)."""
+    settings.PAGE_CACHE_SECONDS = 600
+
+
 def fresh_reader():
     return Client()
 
