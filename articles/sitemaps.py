@@ -1,8 +1,7 @@
 """The guide's entries in sitemap.xml: each published article with its last change. Drafts never."""
 
-from django.contrib.sitemaps import Sitemap
-
 from articles.models import Article
+from prolo_site.sitemaps import Sitemap
 
 
 class ArticleSitemap(Sitemap):

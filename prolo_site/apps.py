@@ -8,7 +8,7 @@ class ProloSiteConfig(AppConfig):
     verbose_name = "Clinic"
 
     def ready(self):
-        from prolo_site import page_cache
+        from prolo_site import checks, page_cache  # noqa: F401  (checks registers the deploy checks)
         from prolo_site.models import Clinic, Page, Provider
 
         # Every public page shows the clinic's details and footer pages.

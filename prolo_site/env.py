@@ -4,9 +4,12 @@ Each rule is a small function of plain arguments, unit-tested in
 tests/test_prolo_site_env.py, so prolo_site/settings.py stays a list of declarations.
 """
 
+import contextlib
 import hashlib
 import os
 import re
+import stat
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
@@ -17,23 +20,56 @@ class MissingSetting(ImproperlyConfigured):
     """A required environment variable is absent; manage.py and wsgi.py print it plainly."""
 
 
+class BadSetting(ImproperlyConfigured):
+    """An environment variable's value cannot be used; printed as plainly as a missing one."""
+
+
 # --- Reading variables --------------------------------------------------------------------------
 
 
-def env_bool(name, default):
-    value = os.environ.get(name, "").strip().lower()
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off"}
+
+
+def parse_bool(text, *, name, default):
+    """A yes/no variable. Anything but those words stops the site: a typo in
+    DJANGO_SECURE_COOKIES must not quietly mean False."""
+    value = text.strip().lower()
     if not value:
         return default
-    return value in {"1", "true", "yes", "on"}
+    if value in TRUE_WORDS:
+        return True
+    if value in FALSE_WORDS:
+        return False
+    raise BadSetting(f"{name}={text.strip()!r} is not a yes/no value: use true or false.")
+
+
+def env_bool(name, default):
+    return parse_bool(os.environ.get(name, ""), name=name, default=default)
 
 
 def env_list(name, default=""):
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-def env_int(name, default):
-    value = os.environ.get(name, "").strip()
-    return int(value) if value else default
+def parse_int(text, *, name, default, minimum=None, maximum=None):
+    """A whole-number variable, within bounds when given; otherwise one clear line."""
+    value = text.strip()
+    if not value:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise BadSetting(f"{name}={value!r} is not a whole number.") from None
+    if minimum is not None and number < minimum:
+        raise BadSetting(f"{name}={number} is too small: use {minimum} or more.")
+    if maximum is not None and number > maximum:
+        raise BadSetting(f"{name}={number} is too large: use {maximum} or less.")
+    return number
+
+
+def env_int(name, default, *, minimum=None, maximum=None):
+    return parse_int(os.environ.get(name, ""), name=name, default=default, minimum=minimum, maximum=maximum)
 
 
 # --- Deriving settings --------------------------------------------------------------------------
@@ -75,30 +111,70 @@ SQLITE_OPTIONS = {
 def database_settings(url, *, conn_max_age, sqlite_test_name):
     """DATABASES["default"] for a DATABASE_URL; SQLite gets the options above and a test
     database in a file (not memory), so live-server tests use real connections and pragmas."""
-    database = dj_database_url.parse(url, conn_max_age=conn_max_age, conn_health_checks=True)
+    try:
+        database = dj_database_url.parse(url, conn_max_age=conn_max_age, conn_health_checks=True)
+    except ValueError:
+        # Never the URL itself in the message: it carries the database password.
+        scheme = url.partition("://")[0] if "://" in url else ""
+        raise BadSetting(
+            f"DATABASE_URL is not a database URL this site can use (scheme {scheme!r}): "
+            "use postgres://user:password@host:5432/name or sqlite:////path/to/db.sqlite3."
+        ) from None
     if database["ENGINE"] == "django.db.backends.sqlite3":
         database["OPTIONS"] = dict(SQLITE_OPTIONS)
         database["TEST"] = {"NAME": sqlite_test_name}
     return database
 
 
-def file_cache_dir(database, temp_dir):
+def user_cache_home(environ):
+    """Where this user's caches belong: systemd's CacheDirectory= ($CACHE_DIRECTORY), else
+    $XDG_CACHE_HOME, else ~/.cache. Never the shared temp folder, where anyone could
+    create the folder first and plant entries the cache would unpickle."""
+    folder = environ.get("CACHE_DIRECTORY", "").split(":")[0] or environ.get("XDG_CACHE_HOME", "")
+    if folder:
+        return Path(folder)
+    try:
+        return Path.home() / ".cache"
+    except RuntimeError:  # no home folder for this user
+        raise MissingSetting("DJANGO_CACHE_DIR must be set: this user has no home folder.") from None
+
+
+def file_cache_dir(database, cache_home):
     """The file cache's folder when DJANGO_CACHE_DIR is unset: one per database, so two
     sites on one machine never share pages."""
     database_id = "|".join(str(database.get(part)) for part in ("NAME", "HOST", "PORT"))
-    return str(temp_dir / f"prolo-cache-{hashlib.sha256(database_id.encode()).hexdigest()[:12]}")
+    return str(Path(cache_home) / f"prolo-cache-{hashlib.sha256(database_id.encode()).hexdigest()[:12]}")
+
+
+def private_folder(path, *, name):
+    """`path`, made if missing, after checking that only this user can write to it: the
+    file cache unpickles what it finds there, so a folder others can write is refused."""
+    folder = Path(path)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(FileExistsError):  # checked below, whoever made it
+        folder.mkdir(mode=0o700)
+    info = folder.lstat()
+    if not stat.S_ISDIR(info.st_mode):
+        raise BadSetting(f"{name}: {folder} is not a folder (a link or a file is refused).")
+    if info.st_uid != os.geteuid() or info.st_mode & 0o022:
+        raise BadSetting(
+            f"{name}: {folder} must belong to this user and be writable by no one else "
+            f"(it is owned by uid {info.st_uid}, mode {stat.filemode(info.st_mode)}); "
+            "remove it or choose another folder."
+        )
+    return str(folder)
 
 
 def cache_settings(cache_url, *, file_cache_dir):
-    """CACHES: Redis at CACHE_URL, shared by every host; else files on this machine, shared
-    by every gunicorn worker (so a rate limit counts a client once, not once per worker),
-    and gone with nothing lost if deleted."""
+    """CACHES: Redis at CACHE_URL, shared by every host; else files in `file_cache_dir`
+    (checked by private_folder), shared by every gunicorn worker on this machine (so a
+    rate limit counts a client once, not once per worker), gone with nothing lost if deleted."""
     if cache_url:
         default = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": cache_url}
     else:
         default = {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": file_cache_dir,
+            "LOCATION": private_folder(file_cache_dir, name="DJANGO_CACHE_DIR"),
         }
     return {"default": {**default, "KEY_PREFIX": "prolo"}}
 
@@ -161,5 +237,5 @@ def load_settings_or_exit():
 
     try:
         settings.INSTALLED_APPS  # noqa: B018  (touching it loads the module)
-    except MissingSetting as error:
+    except ImproperlyConfigured as error:  # raised by settings.py: a variable to fix, not a bug
         sys.exit(f"Configuration error: {error}")

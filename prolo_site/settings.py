@@ -25,6 +25,7 @@ from prolo_site.env import (
     media_storage,
     s3_media_origins,
     secret_key_and_hosts,
+    user_cache_home,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -103,24 +104,25 @@ TEMPLATES = [
 DATABASES = {
     "default": database_settings(
         os.environ.get("DATABASE_URL", "").strip() or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=env_int("DJANGO_CONN_MAX_AGE", 60),
+        conn_max_age=env_int("DJANGO_CONN_MAX_AGE", 60, minimum=0),
         sqlite_test_name=str(Path(tempfile.gettempdir()) / f"prolo-test-{os.getpid()}.sqlite3"),
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Redis at CACHE_URL (shared by every host), else files in DJANGO_CACHE_DIR (every worker on this host).
+# Redis at CACHE_URL (shared by every host), else files in DJANGO_CACHE_DIR (every worker on
+# this host), by default in this user's own cache folder, one per database.
 CACHE_URL = os.environ.get("CACHE_URL", "").strip()
 CACHES = cache_settings(
     CACHE_URL,
     file_cache_dir=os.environ.get("DJANGO_CACHE_DIR", "").strip()
-    or file_cache_dir(DATABASES["default"], Path(tempfile.gettempdir())),
+    or file_cache_dir(DATABASES["default"], user_cache_home(os.environ)),
 )
 
 # Whole public pages (home, guide, articles, about pages) are kept for readers
 # without a session for at most this many seconds, and dropped whenever an
 # editor saves content. 0 switches the page cache off.
-PAGE_CACHE_SECONDS = env_int("DJANGO_PAGE_CACHE_SECONDS", 600)
+PAGE_CACHE_SECONDS = env_int("DJANGO_PAGE_CACHE_SECONDS", 600, minimum=0)
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # first: refuses locked-out logins
@@ -170,7 +172,7 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
-SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
+SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
 SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", True)
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -188,9 +190,9 @@ PERMISSIONS_POLICY = (
 
 # Admin login lockout: 5 failures for one username from one address locks that
 # pair out for an hour; a successful login clears the count.
-AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 60))
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 60, minimum=1))
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "admin_lockout.html"
 AXES_CLIENT_IP_CALLABLE = "prolo_site.client_ip.client_ip"
@@ -245,12 +247,12 @@ if MEDIA_STORAGE == "s3":
 # Email: console locally; SMTP in production (EMAIL_HOST and friends).
 EMAIL_BACKEND = os.environ.get("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
-EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1, maximum=65535)
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
-EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "webmaster@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -264,7 +266,7 @@ APPOINTMENTS_NOTIFY_EMAILS = env_list("APPOINTMENTS_NOTIFY_EMAILS")
 # New requests one client may send: (count, seconds), or None for no limit; counted in the cache.
 APPOINTMENTS_RATE_LIMIT = env_rate_limit("APPOINTMENTS_RATE_LIMIT", "5/10m")
 # Days a Closed or Spam request is kept before `purge_appointment_requests` anonymises it.
-APPOINTMENTS_RETENTION_DAYS = env_int("APPOINTMENTS_RETENTION_DAYS", 365)
+APPOINTMENTS_RETENTION_DAYS = env_int("APPOINTMENTS_RETENTION_DAYS", 365, minimum=0)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

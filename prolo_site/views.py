@@ -62,7 +62,8 @@ def robots_txt(request):
     return render(
         request,
         "robots.txt",
-        {"admin_url": settings.ADMIN_URL, "sitemap_url": f"{settings.SITE_URL}/sitemap.xml"},
+        # Not the admin's path: robots.txt is public, and the admin's pages say noindex themselves.
+        {"sitemap_url": f"{settings.SITE_URL}/sitemap.xml"},
         content_type="text/plain; charset=utf-8",
     )
 

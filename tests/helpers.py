@@ -1,12 +1,16 @@
 """Helpers the suite shares: the one way to run manage.py (or Python) in a fresh process,
 the settings an environment gives (read without one), and a page's hidden inputs."""
 
+import atexit
+import functools
 import html
 import os
 import re
 import runpy
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -26,10 +30,22 @@ SITE_VARIABLE_PREFIXES = (
 )
 
 
+@functools.cache
+def private_cache_home():
+    """A cache home of this test run's own (removed at exit), so processes started here
+    keep their file caches out of the user's real ~/.cache."""
+    folder = tempfile.mkdtemp(prefix="prolo-test-cache-home-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
+
+
 def site_environ(**variables):
     """This process's environment without any of the site's variables, plus `variables`."""
     env = {key: value for key, value in os.environ.items() if not key.startswith(SITE_VARIABLE_PREFIXES)}
-    env.update({key: str(value) for key, value in variables.items()})
+    env.update(
+        {"XDG_CACHE_HOME": private_cache_home(), **{key: str(value) for key, value in variables.items()}}
+    )
+    env.pop("CACHE_DIRECTORY", None)
     return env
 
 
@@ -38,8 +54,9 @@ def declared_settings(monkeypatch, **variables):
     `variables`: the module is run afresh in this process (the live settings are not
     touched), so a test reads the result without starting a process."""
     for key in os.environ:
-        if key.startswith(SITE_VARIABLE_PREFIXES):
+        if key.startswith(SITE_VARIABLE_PREFIXES) or key == "CACHE_DIRECTORY":
             monkeypatch.delenv(key)
+    monkeypatch.setenv("XDG_CACHE_HOME", private_cache_home())
     for key, value in variables.items():
         monkeypatch.setenv(key, str(value))
     module = runpy.run_path(str(PROJECT_DIR / "prolo_site" / "settings.py"))

@@ -1,11 +1,60 @@
 """The rules that turn environment variables into settings (prolo_site/env.py), one by one."""
 
+import os
+import stat
 from pathlib import Path
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from prolo_site import env
+
+# --- Yes/no and numbers -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "value"), [("true", True), (" Yes ", True), ("1", True), ("off", False), ("0", False)]
+)
+def test_yes_no_variables_read_the_usual_words(text, value):
+    assert env.parse_bool(text, name="DJANGO_DEBUG", default=None) is value
+
+
+def test_an_empty_yes_no_variable_takes_its_default():
+    assert env.parse_bool("  ", name="DJANGO_SECURE_COOKIES", default=True) is True
+
+
+@pytest.mark.parametrize("text", ["ture", "flase", "enabled", "2"])
+def test_a_typo_in_a_yes_no_variable_stops_the_site_rather_than_meaning_false(text):
+    with pytest.raises(env.BadSetting, match=rf"DJANGO_SECURE_COOKIES='{text}' is not a yes/no value"):
+        env.parse_bool(text, name="DJANGO_SECURE_COOKIES", default=True)
+
+
+def test_numbers_are_read_within_their_bounds():
+    assert env.parse_int(" 587 ", name="EMAIL_PORT", default=25, minimum=1, maximum=65535) == 587
+    assert env.parse_int("", name="EMAIL_PORT", default=25) == 25
+    assert env.parse_int("0", name="APPOINTMENTS_RETENTION_DAYS", default=365, minimum=0) == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("25a", "EMAIL_PORT='25a' is not a whole number."),
+        ("2.5", "EMAIL_PORT='2.5' is not a whole number."),
+        ("0", "EMAIL_PORT=0 is too small: use 1 or more."),
+        ("70000", "EMAIL_PORT=70000 is too large: use 65535 or less."),
+    ],
+)
+def test_a_bad_number_is_one_clear_sentence(text, message):
+    with pytest.raises(env.BadSetting) as raised:
+        env.parse_int(text, name="EMAIL_PORT", default=25, minimum=1, maximum=65535)
+
+    assert str(raised.value) == message
+
+
+def test_a_negative_retention_is_refused():
+    with pytest.raises(env.BadSetting, match="APPOINTMENTS_RETENTION_DAYS=-1 is too small"):
+        env.parse_int("-1", name="APPOINTMENTS_RETENTION_DAYS", default=365, minimum=0)
+
 
 # --- Secret key and host names ------------------------------------------------------------------
 
@@ -65,6 +114,19 @@ def test_postgresql_gets_no_sqlite_options():
     assert "TEST" not in database
 
 
+@pytest.mark.parametrize(
+    "url", ["mysq://prolo:s3cret-pw@db/prolo", "postgres://prolo:s3cret-pw@db:port/prolo", "db.example"]
+)
+def test_a_bad_database_url_is_one_clear_sentence_without_the_password(url):
+    with pytest.raises(
+        env.BadSetting, match="DATABASE_URL is not a database URL this site can use"
+    ) as raised:
+        env.database_settings(url, conn_max_age=0, sqlite_test_name="unused")
+
+    assert "s3cret-pw" not in str(raised.value)
+    assert "\n" not in str(raised.value)
+
+
 def test_each_database_gets_its_own_cache_folder():
     temp = Path("/var/tmp")
     one = env.file_cache_dir({"NAME": "/srv/a/db.sqlite3", "HOST": "", "PORT": ""}, temp)
@@ -75,15 +137,58 @@ def test_each_database_gets_its_own_cache_folder():
     assert Path(one).parent == temp
 
 
-def test_the_cache_is_redis_when_a_cache_url_is_given_else_files():
+def test_the_cache_is_redis_when_a_cache_url_is_given_else_files(tmp_path):
     redis = env.cache_settings("redis://cache:6379/0", file_cache_dir="/unused")["default"]
-    files = env.cache_settings("", file_cache_dir="/var/cache/prolo")["default"]
+    files = env.cache_settings("", file_cache_dir=str(tmp_path / "cache"))["default"]
 
     assert redis["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
     assert redis["LOCATION"] == "redis://cache:6379/0"
     assert files["BACKEND"] == "django.core.cache.backends.filebased.FileBasedCache"
-    assert files["LOCATION"] == "/var/cache/prolo"
+    assert files["LOCATION"] == str(tmp_path / "cache")
     assert redis["KEY_PREFIX"] == files["KEY_PREFIX"] == "prolo"
+
+
+def test_the_default_cache_lives_in_the_users_own_cache_folder_not_the_shared_temp_folder(monkeypatch):
+    monkeypatch.setenv("HOME", "/home/clinic")
+    assert env.user_cache_home({}) == Path("/home/clinic/.cache")
+    assert env.user_cache_home({"XDG_CACHE_HOME": "/home/clinic/.xdg"}) == Path("/home/clinic/.xdg")
+    # systemd's CacheDirectory=prolo, made for the service's user alone
+    assert env.user_cache_home({"CACHE_DIRECTORY": "/var/cache/prolo", "XDG_CACHE_HOME": "/x"}) == Path(
+        "/var/cache/prolo"
+    )
+
+
+def test_the_cache_folder_is_made_for_this_user_alone(tmp_path):
+    folder = env.private_folder(tmp_path / "cache" / "prolo-cache-1", name="DJANGO_CACHE_DIR")
+
+    assert stat.S_IMODE(os.stat(folder).st_mode) == 0o700
+
+
+def test_a_cache_folder_others_can_write_is_refused(tmp_path):
+    planted = tmp_path / "prolo-cache-1"
+    planted.mkdir()
+    planted.chmod(0o777)  # as someone who made it first in a shared folder would leave it
+
+    with pytest.raises(env.BadSetting, match="must belong to this user and be writable by no one else"):
+        env.cache_settings("", file_cache_dir=str(planted))
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="giving a folder to another user needs root")
+def test_a_cache_folder_someone_else_owns_is_refused(tmp_path):
+    planted = tmp_path / "prolo-cache-1"
+    planted.mkdir(mode=0o700)
+    os.chown(planted, 65534, 65534)
+
+    with pytest.raises(env.BadSetting, match="owned by uid 65534"):
+        env.private_folder(planted, name="DJANGO_CACHE_DIR")
+
+
+def test_a_link_in_place_of_the_cache_folder_is_refused(tmp_path):
+    (tmp_path / "elsewhere").mkdir(mode=0o700)
+    (tmp_path / "prolo-cache-1").symlink_to(tmp_path / "elsewhere")
+
+    with pytest.raises(env.BadSetting, match="is not a folder"):
+        env.private_folder(tmp_path / "prolo-cache-1", name="DJANGO_CACHE_DIR")
 
 
 # --- The appointment rate limit -----------------------------------------------------------------
