@@ -13,11 +13,33 @@ from appointments.forms import AppointmentRequestForm
 from appointments.models import AppointmentRequest
 from appointments.submission import appointment_request_submit
 from prolo_site.client_ip import client_ip
+from prolo_site.csrf import expired_form
 
 # The confirmation page finds the request here, so no reference or answer goes in a URL.
 SESSION_KEY = "appointments:request_id"
 
 
+@sensitive_variables()
+def expired_request_form(request):
+    """The form again, filled in as sent, when its CSRF token had expired (the site's
+    CSRF failure view calls it, see @expired_form below): nothing is stored, nothing
+    typed is lost."""
+    form = AppointmentRequestForm()
+    form.initial = {
+        name: request.POST.getlist(name)
+        if isinstance(field, forms.MultipleChoiceField)
+        else request.POST.get(name, "")
+        for name, field in form.fields.items()
+        if name in request.POST
+    }
+    response = render(
+        request, "appointments/appointmentrequest_form.html", {"form": form, "form_expired": True}, status=403
+    )
+    add_never_cache_headers(response)
+    return response
+
+
+@expired_form(expired_request_form)
 @sensitive_post_parameters()
 @sensitive_variables()
 @never_cache
@@ -54,25 +76,6 @@ def appointment_request_received(request):
         "appointments/appointmentrequest_received.html",
         {"appointment_request": appointment_request},
     )
-
-
-@sensitive_variables()
-def expired_request_form(request):
-    """The form again, filled in as sent, when its CSRF token had expired (called by
-    the site's CSRF failure view): nothing is stored, nothing typed is lost."""
-    form = AppointmentRequestForm()
-    form.initial = {
-        name: request.POST.getlist(name)
-        if isinstance(field, forms.MultipleChoiceField)
-        else request.POST.get(name, "")
-        for name, field in form.fields.items()
-        if name in request.POST
-    }
-    response = render(
-        request, "appointments/appointmentrequest_form.html", {"form": form, "form_expired": True}, status=403
-    )
-    add_never_cache_headers(response)
-    return response
 
 
 def too_many_requests(request, form, *, retry_after):

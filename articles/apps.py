@@ -6,3 +6,13 @@ class ArticlesConfig(AppConfig):
 
     name = "articles"
     verbose_name = "Patient guide"
+
+    def ready(self):
+        from articles.models import Article, Source, Topic
+        from prolo_site import page_cache
+
+        # The guide, home and related lists show articles: a save drops every cached page,
+        # and a scheduled article's time ends the pages cached before it.
+        page_cache.register_content(
+            Article, Source, Topic, next_change=Article.objects.next_publication_after
+        )

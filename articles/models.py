@@ -34,6 +34,12 @@ class ArticleQuerySet(models.QuerySet):
     def review_overdue(self, today=None):
         return self.filter(next_review_due__lt=today or timezone.localdate())
 
+    def next_publication_after(self, now):
+        """When the next scheduled article goes live (None if none is scheduled)."""
+        return self.filter(status=Article.Status.PUBLISHED, published_at__gt=now).aggregate(
+            next=models.Min("published_at")
+        )["next"]
+
 
 class Article(models.Model):
     class Status(models.TextChoices):

@@ -4,7 +4,13 @@ from articles import views
 
 app_name = "articles"
 
+# Mounted at /articles/ under the "articles" namespace.
 urlpatterns = [
     path("", views.article_index, name="index"),
     path("<slug:slug>/", views.article_detail, name="detail"),
+]
+
+# Mounted at the site's root: search spans the whole guide, at /search/ (URL name "search").
+root_urlpatterns = [
+    path("search/", views.search, name="search"),
 ]

@@ -8,6 +8,8 @@ class ProloSiteConfig(AppConfig):
     verbose_name = "Clinic"
 
     def ready(self):
-        from prolo_site import page_cache
+        from prolo_site import checks, page_cache  # noqa: F401  (checks registers the deploy checks)
+        from prolo_site.models import Clinic, Page, Provider
 
-        page_cache.connect_signals()
+        # Every public page shows the clinic's details and footer pages.
+        page_cache.register_content(Clinic, Provider, Page)

@@ -10,8 +10,6 @@ from functools import lru_cache
 
 from django.conf import settings
 
-from prolo_site.env import MissingSetting
-
 # Headers only a proxy should set; from anyone else they are the client's invention.
 FORWARDED_HEADERS = (
     "HTTP_X_FORWARDED_FOR",
@@ -23,20 +21,6 @@ FORWARDED_HEADERS = (
     "HTTP_X_REAL_IP",
     "HTTP_FORWARDED",
 )
-
-
-def trusted_proxy_networks(name, text):
-    """'10.0.0.5, 10.1.0.0/16' -> the same as strings, each checked to be an address
-    or a network; a typo is one clear line at start-up (manage.py, wsgi.py)."""
-    entries = [entry.strip() for entry in text.split(",") if entry.strip()]
-    for entry in entries:
-        try:
-            ipaddress.ip_network(entry, strict=False)
-        except ValueError:
-            raise MissingSetting(
-                f"{name}: {entry!r} is not an IP address or network (e.g. 10.0.0.5 or 10.0.0.0/24)."
-            ) from None
-    return entries
 
 
 @lru_cache(maxsize=8)

@@ -6,11 +6,14 @@ and no pending messages: nothing on those pages depends on who is asking. A
 reader with a session (staff previewing drafts, a patient who has just sent the
 form) always gets a fresh page, and so does any query string.
 
-Every save or delete of content (articles, sources, topics, the clinic, its
-providers and pages) changes the cache's content version once the change is
-committed, so the next reader gets the new page; entries also expire after
-settings.PAGE_CACHE_SECONDS, or sooner when an article is scheduled to go live.
-Only 200 responses that set no cookie and are not marked private are kept.
+Every save or delete of content changes the cache's content version once the
+change is committed, so the next reader gets the new page; entries also expire
+after settings.PAGE_CACHE_SECONDS, or sooner when a scheduled change (an article
+due to be published) goes live. Only 200 responses that set no cookie and are
+not marked private are kept.
+
+This module knows no app: each app registers its content models and its
+scheduled changes from its AppConfig.ready() with register_content().
 """
 
 import gzip
@@ -20,7 +23,6 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import DisallowedHost
 from django.db import transaction
-from django.db.models import Min
 from django.db.models.signals import post_delete, post_save
 from django.http import HttpResponse
 from django.middleware.gzip import re_accepts_gzip
@@ -29,14 +31,10 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers, set_response_etag
 
 VERSION_KEY = "page-cache:version"
-CONTENT_MODELS = [
-    "articles.Article",
-    "articles.Source",
-    "articles.Topic",
-    "prolo_site.Clinic",
-    "prolo_site.Provider",
-    "prolo_site.Page",
-]
+
+# Filled in by register_content() from the apps' ready(); read by the middleware.
+content_models = []
+next_change_callbacks = []
 
 
 def public_page(view):
@@ -59,23 +57,26 @@ def content_changed(**kwargs):
     transaction.on_commit(lambda: cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None))
 
 
-def connect_signals():
-    from django.apps import apps
-
-    for label in CONTENT_MODELS:
-        model = apps.get_model(label)
+def register_content(*models, next_change=None):
+    """Called from an app's AppConfig.ready(): a save or delete of any of `models`
+    drops every cached page; `next_change(now)`, if given, returns when the app's
+    next scheduled change goes live (an aware datetime after `now`, or None), so
+    no page is kept past it."""
+    for model in models:
+        if model in content_models:
+            continue
+        content_models.append(model)
+        label = model._meta.label
         post_save.connect(content_changed, sender=model, dispatch_uid=f"page-cache-save-{label}")
         post_delete.connect(content_changed, sender=model, dispatch_uid=f"page-cache-delete-{label}")
+    if next_change is not None and next_change not in next_change_callbacks:
+        next_change_callbacks.append(next_change)
 
 
-def _seconds_until_next_publication(now):
-    """A scheduled article appears on the guide, home and related lists when its time comes."""
-    from articles.models import Article
-
-    upcoming = Article.objects.filter(status=Article.Status.PUBLISHED, published_at__gt=now).aggregate(
-        next=Min("published_at")
-    )["next"]
-    return (upcoming - now).total_seconds() if upcoming else None
+def seconds_until_next_change(now):
+    """Seconds from `now` until the soonest registered scheduled change, or None."""
+    upcoming = [when for when in (callback(now) for callback in next_change_callbacks) if when is not None]
+    return (min(upcoming) - now).total_seconds() if upcoming else None
 
 
 class PageCacheMiddleware:
@@ -99,9 +100,9 @@ class PageCacheMiddleware:
         response = self.get_response(request)
         if request.method == "GET" and self._may_keep(response):
             timeout = settings.PAGE_CACHE_SECONDS
-            until_publication = _seconds_until_next_publication(timezone.now())
-            if until_publication is not None:
-                timeout = min(timeout, until_publication)  # expiring early is harmless
+            until_change = seconds_until_next_change(timezone.now())
+            if until_change is not None:
+                timeout = min(timeout, until_change)  # expiring early is harmless
             if timeout >= 1:
                 cache.set(key, self._entry(response), timeout)
         return response

@@ -5,40 +5,42 @@ unless DJANGO_DEBUG is set. With DEBUG off the site refuses to start without
 DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS. README.md lists every variable.
 """
 
-import hashlib
 import os
 import tempfile
 from datetime import timedelta
 from pathlib import Path
 
-import dj_database_url
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
-from prolo_site.client_ip import trusted_proxy_networks
-from prolo_site.env import MissingSetting, env_bool, env_int, env_list
+from prolo_site.env import (
+    BadSetting,
+    admin_url,
+    cache_settings,
+    database_settings,
+    env_bool,
+    env_int,
+    env_list,
+    env_rate_limit,
+    file_cache_dir,
+    media_storage,
+    s3_media_origins,
+    secret_key_and_hosts,
+    trusted_proxies,
+    user_cache_home,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
 
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
-ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS")
-if DEBUG:
-    SECRET_KEY = SECRET_KEY or "insecure-local-development-key-do-not-use-in-production"
-    ALLOWED_HOSTS = ALLOWED_HOSTS or ["localhost", "127.0.0.1", "[::1]"]
-else:
-    missing = [
-        name
-        for name, value in (("DJANGO_SECRET_KEY", SECRET_KEY), ("DJANGO_ALLOWED_HOSTS", ALLOWED_HOSTS))
-        if not value
-    ]
-    if missing:
-        raise MissingSetting(
-            f"{' and '.join(missing)} must be set when DJANGO_DEBUG is off. "
-            "Set them in the environment (see README.md, 'Configuration'), "
-            "or use `make run` for a local site."
-        )
+# Required with debug off; local stand-ins with it on.
+SECRET_KEY, ALLOWED_HOSTS = secret_key_and_hosts(
+    debug=DEBUG,
+    secret_key=os.environ.get("DJANGO_SECRET_KEY", ""),
+    allowed_hosts=env_list("DJANGO_ALLOWED_HOSTS"),
+)
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
@@ -101,60 +103,30 @@ TEMPLATES = [
 ]
 
 # Database: SQLite in the project folder unless DATABASE_URL says otherwise
-# (PostgreSQL in production: postgres://user:password@host:5432/name).
+# (PostgreSQL in production: postgres://user:password@host:5432/name). SQLite is
+# tuned for many writers at once (see prolo_site/env.py).
 DATABASES = {
-    "default": dj_database_url.config(
-        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=env_int("DJANGO_CONN_MAX_AGE", 60),
-        conn_health_checks=True,
+    "default": database_settings(
+        os.environ.get("DATABASE_URL", "").strip() or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+        conn_max_age=env_int("DJANGO_CONN_MAX_AGE", 60, minimum=0),
+        sqlite_test_name=str(Path(tempfile.gettempdir()) / f"prolo-test-{os.getpid()}.sqlite3"),
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Many gunicorn workers write at once: WAL lets readers and a writer work
-    # together, IMMEDIATE takes the write lock up front (no mid-transaction
-    # "database is locked"), the timeout waits for it, and synchronous=FULL
-    # makes a committed request survive a power cut.
-    DATABASES["default"]["OPTIONS"] = {
-        "transaction_mode": "IMMEDIATE",
-        "timeout": 20,
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;",
-    }
-    # A file, not memory, so the live-server tests use real connections and pragmas.
-    DATABASES["default"]["TEST"] = {
-        "NAME": str(Path(tempfile.gettempdir()) / f"prolo-test-{os.getpid()}.sqlite3")
-    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Redis at CACHE_URL (shared by every host), else files in DJANGO_CACHE_DIR (every worker on
+# this host), by default in this user's own cache folder, one per database.
 CACHE_URL = os.environ.get("CACHE_URL", "").strip()
-if CACHE_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": CACHE_URL,
-            "KEY_PREFIX": "prolo",
-        }
-    }
-else:
-    # Files on this machine: shared by every gunicorn worker (so a rate limit counts
-    # a client once, not once per worker), and gone with nothing lost if deleted.
-    # One folder per database, so two sites on one machine never share pages.
-    _database_id = "|".join(str(DATABASES["default"].get(part)) for part in ("NAME", "HOST", "PORT"))
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": os.environ.get("DJANGO_CACHE_DIR", "").strip()
-            or str(
-                Path(tempfile.gettempdir())
-                / f"prolo-cache-{hashlib.sha256(_database_id.encode()).hexdigest()[:12]}"
-            ),
-            "KEY_PREFIX": "prolo",
-        }
-    }
+CACHES = cache_settings(
+    CACHE_URL,
+    file_cache_dir=os.environ.get("DJANGO_CACHE_DIR", "").strip()
+    or file_cache_dir(DATABASES["default"], user_cache_home(os.environ)),
+)
 
 # Whole public pages (home, guide, articles, about pages) are kept for readers
 # without a session for at most this many seconds, and dropped whenever an
 # editor saves content. 0 switches the page cache off.
-PAGE_CACHE_SECONDS = env_int("DJANGO_PAGE_CACHE_SECONDS", 600)
+PAGE_CACHE_SECONDS = env_int("DJANGO_PAGE_CACHE_SECONDS", 600, minimum=0)
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # first: refuses locked-out logins
@@ -204,7 +176,7 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
-SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
+SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
 SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", True)
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -212,7 +184,7 @@ SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
-CSRF_FAILURE_VIEW = "prolo_site.views.csrf_failure"
+CSRF_FAILURE_VIEW = "prolo_site.csrf.csrf_failure"
 PERMISSIONS_POLICY = (
     "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
     "microphone=(), payment=(), usb=()"
@@ -220,9 +192,9 @@ PERMISSIONS_POLICY = (
 
 # Admin login lockout: 5 failures for one username from one address locks that
 # pair out for an hour; a successful login clears the count.
-AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 60))
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 60, minimum=1))
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "admin_lockout.html"
 AXES_CLIENT_IP_CALLABLE = "prolo_site.client_ip.client_ip"  # the same client as the rate limit
@@ -247,12 +219,8 @@ CONTENT_SECURITY_POLICY = {
 # uploads in an S3-compatible bucket (django-storages) that every app server shares.
 # Names are django-storages' own; it reads AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY
 # from the environment itself (or uses the host's role when they are unset).
-MEDIA_STORAGE = os.environ.get("DJANGO_MEDIA_STORAGE", "local").strip().lower() or "local"
+MEDIA_STORAGE = media_storage(os.environ.get("DJANGO_MEDIA_STORAGE", ""))
 if MEDIA_STORAGE == "s3":
-    from urllib.parse import urlsplit
-
-    from django.core.exceptions import ImproperlyConfigured
-
     AWS_STORAGE_BUCKET_NAME = os.environ.get("AWS_STORAGE_BUCKET_NAME", "")
     if not AWS_STORAGE_BUCKET_NAME:
         raise ImproperlyConfigured("DJANGO_MEDIA_STORAGE=s3 needs AWS_STORAGE_BUCKET_NAME.")
@@ -268,75 +236,49 @@ if MEDIA_STORAGE == "s3":
         AWS_S3_ADDRESSING_STYLE = "path"  # endpoint/bucket/key: one known origin for the CSP
     STORAGES["default"] = {"BACKEND": "storages.backends.s3.S3Storage"}
     SERVE_MEDIA = False
-    if AWS_S3_CUSTOM_DOMAIN:
-        media_origins = [f"https://{AWS_S3_CUSTOM_DOMAIN}"]
-    elif AWS_S3_ENDPOINT_URL:
-        endpoint = urlsplit(AWS_S3_ENDPOINT_URL)
-        media_origins = [f"{endpoint.scheme}://{endpoint.netloc}"]
-    else:
-        media_origins = [f"https://{AWS_STORAGE_BUCKET_NAME}.s3.amazonaws.com"]
-        if AWS_S3_REGION_NAME:
-            media_origins.append(f"https://{AWS_STORAGE_BUCKET_NAME}.s3.{AWS_S3_REGION_NAME}.amazonaws.com")
-    CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"] = [SELF, *media_origins]
-elif MEDIA_STORAGE != "local":
-    from django.core.exceptions import ImproperlyConfigured
-
-    raise ImproperlyConfigured(f"DJANGO_MEDIA_STORAGE={MEDIA_STORAGE!r}: use local (the default) or s3.")
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"] = [
+        SELF,
+        *s3_media_origins(
+            bucket=AWS_STORAGE_BUCKET_NAME,
+            endpoint_url=AWS_S3_ENDPOINT_URL,
+            region=AWS_S3_REGION_NAME,
+            custom_domain=AWS_S3_CUSTOM_DOMAIN,
+        ),
+    ]
 
 # Email: console locally; SMTP in production (EMAIL_HOST and friends).
 EMAIL_BACKEND = os.environ.get("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
-EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1, maximum=65535)
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
-EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "webmaster@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Where the admin lives; a less guessable path deters drive-by login attempts.
-ADMIN_URL = os.environ.get("DJANGO_ADMIN_URL", "admin/").strip("/") + "/"
+ADMIN_URL = admin_url(os.environ.get("DJANGO_ADMIN_URL", "admin/"))
 
 # Appointments
 # The clinic's inboxes for new appointment requests (comma-separated).
 APPOINTMENTS_NOTIFY_EMAILS = env_list("APPOINTMENTS_NOTIFY_EMAILS")
 
-
-def _rate_limit(name, default):
-    """'5/10m' -> (5, 600): at most 5 new requests per client in 10 minutes (units s, m
-    or h; '5/m' is 5 a minute). 'off' -> None: no limit, for load tests."""
-    import re
-
-    from django.core.exceptions import ImproperlyConfigured
-
-    text = os.environ.get(name, "").strip().lower() or default
-    if text in {"off", "none", "0"}:
-        return None
-    match = re.fullmatch(r"(\d+)\s*/\s*(\d*)\s*([smh])", text)
-    if not match or int(match[1]) < 1 or match[2] == "0":
-        raise ImproperlyConfigured(
-            f"{name}={text!r} is not a rate: use for example 5/10m (5 per 10 minutes; s, m or h), or off."
-        )
-    return int(match[1]), int(match[2] or 1) * {"s": 1, "m": 60, "h": 3600}[match[3]]
-
-
-# New requests one client may send (see _rate_limit); counted in the cache.
-APPOINTMENTS_RATE_LIMIT = _rate_limit("APPOINTMENTS_RATE_LIMIT", "5/10m")
+# New requests one client may send: (count, seconds), or None for no limit; counted in the cache.
+APPOINTMENTS_RATE_LIMIT = env_rate_limit("APPOINTMENTS_RATE_LIMIT", "5/10m")
 # Days a Closed or Spam request is kept before `purge_appointment_requests` anonymises it.
-APPOINTMENTS_RETENTION_DAYS = env_int("APPOINTMENTS_RETENTION_DAYS", 365)
+APPOINTMENTS_RETENTION_DAYS = env_int("APPOINTMENTS_RETENTION_DAYS", 365, minimum=0)
 
 # --- Reverse proxy (deploy/nginx/) ---------------------------------------------
 # X-Forwarded-For and X-Forwarded-Proto count only when the peer is one of these
 # addresses or networks (comma-separated); from anyone else they are dropped
 # (prolo_site.client_ip). gunicorn's forwarded_allow_ips reads the same variable.
-TRUSTED_PROXIES = trusted_proxy_networks(
-    "DJANGO_TRUSTED_PROXIES", os.environ.get("DJANGO_TRUSTED_PROXIES", "")
-)
+TRUSTED_PROXIES = trusted_proxies(os.environ.get("DJANGO_TRUSTED_PROXIES", ""), name="DJANGO_TRUSTED_PROXIES")
 if TRUSTED_PROXIES:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 if env_bool("DJANGO_BEHIND_PROXY", False):  # the old switch: say what replaced it
-    raise MissingSetting(
+    raise BadSetting(
         "DJANGO_BEHIND_PROXY is replaced by DJANGO_TRUSTED_PROXIES: set it to your proxy's "
         "address (e.g. 127.0.0.1 for nginx on this host) and unset DJANGO_BEHIND_PROXY."
     )

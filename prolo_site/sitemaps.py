@@ -1,26 +1,39 @@
-"""sitemap.xml: the public pages, with each article's last change. Drafts never."""
+"""The core's sitemap pieces: the base every sitemap here uses, pages named by URL, staff pages.
 
-from django.contrib.sitemaps import Sitemap
+Each app defines its own Sitemap beside its URLs; prolo_site/urls.py puts them together.
+"""
+
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib.sitemaps import Sitemap as DjangoSitemap
 from django.urls import reverse
 
-from articles.models import Article
 from prolo_site.models import Page
 
 
-class StaticViewSitemap(Sitemap):
+class Sitemap(DjangoSitemap):
+    """Addresses from DJANGO_SITE_URL, the site's public address, never from the request's
+    Host header (which a client chooses, and which is a backend's name behind a proxy)."""
+
+    def get_protocol(self, protocol=None):
+        return urlsplit(settings.SITE_URL).scheme
+
+    def get_domain(self, site=None):
+        return urlsplit(settings.SITE_URL).netloc
+
+
+class ViewSitemap(Sitemap):
+    """Pages with no model behind them, named by URL name (e.g. "home")."""
+
+    def __init__(self, *url_names):
+        self.url_names = list(url_names)
+
     def items(self):
-        return ["home", "articles:index", "appointments:request"]
+        return self.url_names
 
     def location(self, item):
         return reverse(item)
-
-
-class ArticleSitemap(Sitemap):
-    def items(self):
-        return Article.objects.published().order_by("pk")
-
-    def lastmod(self, article):
-        return article.updated_at
 
 
 class PageSitemap(Sitemap):
@@ -29,6 +42,3 @@ class PageSitemap(Sitemap):
 
     def lastmod(self, page):
         return page.updated_at
-
-
-SITEMAPS = {"static": StaticViewSitemap, "articles": ArticleSitemap, "pages": PageSitemap}

@@ -1,4 +1,8 @@
-"""The site's URLs: each app's under its own prefix, the admin at DJANGO_ADMIN_URL."""
+"""The site's URLs: each app's under its own prefix, the admin at DJANGO_ADMIN_URL.
+
+Part of the project's wiring: with settings and the site-wide views, the only
+place that imports the apps and puts what they provide together.
+"""
 
 from django.conf import settings
 from django.contrib import admin
@@ -6,13 +10,20 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path, re_path
 from django.views.static import serve
 
-from articles import views as article_views
+from articles import urls as article_urls
+from articles.sitemaps import ArticleSitemap
 from prolo_site import views
-from prolo_site.sitemaps import SITEMAPS
+from prolo_site.sitemaps import PageSitemap, ViewSitemap
 
 admin.site.site_header = "Clinic website administration"
 admin.site.site_title = "Clinic website admin"
 admin.site.index_title = "Work and content"
+
+SITEMAPS = {
+    "static": ViewSitemap("home", "articles:index", "appointments:request"),
+    "articles": ArticleSitemap,
+    "pages": PageSitemap,
+}
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -22,7 +33,7 @@ urlpatterns = [
     path("favicon.ico", views.favicon, name="favicon"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("articles/", include("articles.urls")),
-    path("search/", article_views.search, name="search"),
+    path("", include(article_urls.root_urlpatterns)),  # /search/
     path("appointments/", include("appointments.urls")),
     path(settings.ADMIN_URL, admin.site.urls),
 ]

@@ -1,4 +1,7 @@
-"""The site's own pages: home, the staff-edited pages and the health check."""
+"""The site-wide pages: home (which puts the apps together), staff-edited pages, the health check.
+
+Part of the project's wiring, like urls.py: it may import the apps, so no app imports it.
+"""
 
 from django.conf import settings
 from django.db import DatabaseError, connection
@@ -59,7 +62,8 @@ def robots_txt(request):
     return render(
         request,
         "robots.txt",
-        {"admin_url": settings.ADMIN_URL, "sitemap_url": f"{settings.SITE_URL}/sitemap.xml"},
+        # Not the admin's path: robots.txt is public, and the admin's pages say noindex themselves.
+        {"sitemap_url": f"{settings.SITE_URL}/sitemap.xml"},
         content_type="text/plain; charset=utf-8",
     )
 
@@ -107,12 +111,3 @@ def page_not_found(request, exception):
 def server_error(request):
     """The 500 page."""
     return _error_page("500.html", 500)
-
-
-def csrf_failure(request, reason=""):
-    """A form that sat open too long (or lost its cookie): say so kindly, keep what was typed."""
-    if request.resolver_match and request.resolver_match.view_name == "appointments:request":
-        from appointments.views import expired_request_form
-
-        return expired_request_form(request)
-    return render(request, "403_csrf.html", status=403)

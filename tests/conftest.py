@@ -1,4 +1,4 @@
-"""Fixtures for the whole suite: collected static files, a temporary media root,
+"""Fixtures for the whole suite: collected static files, a temporary media root, no page cache,
 a live server that serves static files through WhiteNoise as production does,
 and a headless Chromium that fails a test on any console error, CSP violation
 or request to another origin."""
@@ -47,6 +47,14 @@ def private_cache_dir(tmp_path_factory):
             yield cache_dir
     else:
         yield cache_dir
+
+
+@pytest.fixture(autouse=True)
+def page_cache_seconds(settings):
+    """Every test sees pages rendered fresh: a test that changes data behind the cache's
+    back (an update() sends no signal) must not read yesterday's page. The page cache's
+    own tests (test_prolo_site_page_cache.py) switch it on with their own fixture of this name."""
+    settings.PAGE_CACHE_SECONDS = 0
 
 
 @pytest.fixture(autouse=True)

@@ -5,13 +5,11 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.core.exceptions import ImproperlyConfigured
 from django.test import Client
 from django.urls import resolve, reverse
 
 from appointments.models import AppointmentRequest
 from appointments.views import SESSION_KEY
-from prolo_site import settings as project_settings
 from tests.factories import appointment_request_answers, make_clinic
 from tests.helpers import FORM_URL, RECEIVED_URL, hidden_input
 from tests.vnu import html_errors, vnu_or_skip
@@ -429,33 +427,6 @@ def test_the_limit_can_be_switched_off(client, settings):
     settings.APPOINTMENTS_RATE_LIMIT = None
     for number in range(8):
         assert send(client, name=f"Person {number}").status_code == 302
-
-
-@pytest.mark.parametrize(
-    ("text", "rate"),
-    [
-        ("5/10m", (5, 600)),
-        ("5/m", (5, 60)),
-        ("100/1h", (100, 3600)),
-        ("3/30s", (3, 30)),
-        (" 20 / 2H ", (20, 7200)),
-        ("off", None),
-        ("OFF", None),
-        ("", (5, 600)),
-    ],
-)
-def test_rate_limit_setting_is_read_from_the_environment(monkeypatch, text, rate):
-    monkeypatch.setenv("APPOINTMENTS_RATE_LIMIT", text)
-
-    assert project_settings._rate_limit("APPOINTMENTS_RATE_LIMIT", "5/10m") == rate
-
-
-@pytest.mark.parametrize("text", ["5", "five/m", "5/10d", "0/m", "5/0m", "-1/m"])
-def test_a_mistyped_rate_limit_stops_the_site_with_a_clear_message(monkeypatch, text):
-    monkeypatch.setenv("APPOINTMENTS_RATE_LIMIT", text)
-
-    with pytest.raises(ImproperlyConfigured, match="is not a rate: use for example 5/10m"):
-        project_settings._rate_limit("APPOINTMENTS_RATE_LIMIT", "5/10m")
 
 
 # --- Logs -----------------------------------------------------------------------------------

@@ -20,7 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.bench.support import PROJECT_DIR, Gunicorn, free_port, sqlite_site
+from tests.helpers import PROJECT_DIR
+from tests.servers import Gunicorn, free_port, sqlite_site
 
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)
 OPENSSL = shutil.which("openssl")

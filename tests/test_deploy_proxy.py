@@ -4,21 +4,19 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from appointments.models import AppointmentRequest
-from prolo_site.client_ip import trusted_proxy_networks
+from prolo_site.env import trusted_proxies
 from tests.factories import appointment_request_answers, make_clinic
-from tests.test_prolo_site_settings import run_manage
+from tests.helpers import FORM_URL, hidden_input, run_manage, site_environ
 
 pytestmark = pytest.mark.django_db
 
-FORM_URL = "/appointments/request/"
 LOGIN_URL = "/admin/login/"
 PROXY = "10.0.0.5"
 ATTACKER = "203.0.113.9"
 
 
 def submission_token(client, **meta):
-    page = client.get(FORM_URL, **meta).content.decode()
-    return page.split('name="submission_token" value="', 1)[1].split('"', 1)[0]
+    return hidden_input(client.get(FORM_URL, **meta).content.decode(), "submission_token")
 
 
 def send_request(client, name, **meta):
@@ -121,13 +119,13 @@ def test_forwarded_proto_from_an_untrusted_peer_is_not_https(client, settings, b
 
 
 def test_trusted_proxies_are_addresses_or_networks():
-    assert trusted_proxy_networks("X", " 127.0.0.1, 10.0.0.0/8 ,::1") == ["127.0.0.1", "10.0.0.0/8", "::1"]
+    assert trusted_proxies(" 127.0.0.1, 10.0.0.0/8 ,::1", name="X") == ["127.0.0.1", "10.0.0.0/8", "::1"]
     with pytest.raises(ImproperlyConfigured, match=r"X: 'nginx' is not an IP address"):
-        trusted_proxy_networks("X", "127.0.0.1,nginx")
+        trusted_proxies("127.0.0.1,nginx", name="X")
 
 
 def test_the_old_behind_proxy_switch_refuses_to_start_with_the_new_name():
-    result = run_manage("check", env_overrides={"DJANGO_BEHIND_PROXY": "true", "DJANGO_DEBUG": "true"})
+    result = run_manage("check", env=site_environ(DJANGO_BEHIND_PROXY="true", DJANGO_DEBUG="true"))
 
     assert result.returncode != 0
     assert "DJANGO_BEHIND_PROXY is replaced by DJANGO_TRUSTED_PROXIES" in result.stderr

@@ -1,10 +1,7 @@
 """backup_database: a consistent copy of a live SQLite database, and pg_dump advice on PostgreSQL."""
 
-import os
 import shutil
 import sqlite3
-import subprocess
-import sys
 import threading
 from io import StringIO
 from pathlib import Path
@@ -13,29 +10,18 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+from tests.helpers import run_manage, site_environ
+
 on_sqlite = pytest.mark.skipif(
     connection.vendor != "sqlite", reason="backs up SQLite; runs in the SQLite pass of the suite"
 )
 
 
-def run_manage(*args, env_overrides):
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "DATABASE_URL"))}
-    env.update(
-        {
-            "DJANGO_SECRET_KEY": "test-only-secret-key-for-a-subprocess-0123456789abcdefghijklmnop",
-            "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-            **env_overrides,
-        }
-    )
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=PROJECT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+# A production-like process for manage.py (see tests/helpers.py).
+SITE = {
+    "DJANGO_SECRET_KEY": "test-only-secret-key-for-a-subprocess-0123456789abcdefghijklmnop",
+    "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+}
 
 
 def table_counts(path):
@@ -128,7 +114,7 @@ def test_backup_taken_while_another_connection_writes_restores_to_the_same_data(
     assert keys == [f"backup-test-{number:06d}" for number in range(1, len(keys) + 1)]
 
     # Django sees a complete, migrated database in the restored file.
-    result = run_manage("migrate", "--check", env_overrides={"DATABASE_URL": f"sqlite:///{restored}"})
+    result = run_manage("migrate", "--check", env=site_environ(**SITE, DATABASE_URL=f"sqlite:///{restored}"))
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -149,7 +135,9 @@ def test_refuses_postgresql_and_gives_the_pg_dump_command_without_the_password(t
     result = run_manage(
         "backup_database",
         f"--output={tmp_path}",
-        env_overrides={"DATABASE_URL": "postgres://clinic_app:s3cret-Passw0rd@db.internal:5433/clinic"},
+        env=site_environ(
+            **SITE, DATABASE_URL="postgres://clinic_app:s3cret-Passw0rd@db.internal:5433/clinic"
+        ),
     )
 
     assert result.returncode != 0

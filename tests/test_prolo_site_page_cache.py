@@ -2,15 +2,23 @@
 editor's save, never to a reader with a session, and never for the form."""
 
 import gzip
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.test import Client
 
-from prolo_site.models import Clinic
-from tests.factories import make_article, make_clinic, make_page
+from prolo_site import page_cache
+from prolo_site.models import Clinic, Page, Provider
+from tests.factories import make_article, make_clinic, make_page, make_provider
 
 # Real commits: the cache moves on when an editor's change is committed.
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def page_cache_seconds(settings):
+    """On here, as in production (the rest of the suite runs without it; see conftest.py)."""
+    settings.PAGE_CACHE_SECONDS = 600
 
 
 def fresh_reader():
@@ -67,6 +75,58 @@ def test_a_change_to_the_clinic_phone_reaches_every_cached_page():
 
     html = fresh_reader().get(article.get_absolute_url()).content.decode()
     assert "555-0142" in html and "596-1900" not in html
+
+
+def rename_topic(article):
+    article.topic.name = "Getting started"
+    article.topic.save()
+    return "/articles/", "Getting started"
+
+
+def change_source(article):
+    source = article.sources.get()
+    source.citation = "Rabago D. A newer study of dextrose. 2020."
+    source.save()
+    return article.get_absolute_url(), "A newer study of dextrose"
+
+
+def rename_provider(article):
+    provider = Provider.objects.get()
+    provider.name = "Sam Newname"
+    provider.save()
+    return "/", "Sam Newname"
+
+
+def retitle_page(article):
+    page = Page.objects.get()
+    page.title = "Privacy notice, updated"
+    page.save()
+    return article.get_absolute_url(), "Privacy notice, updated"  # in every page's footer
+
+
+@pytest.mark.parametrize("change", [rename_topic, change_source, rename_provider, retitle_page])
+def test_a_save_of_any_content_a_page_shows_reaches_the_cached_page(change):
+    make_clinic()
+    make_provider()
+    make_page(show_in_footer=True)
+    article = make_article()
+    for path in ("/", "/articles/", article.get_absolute_url()):
+        fresh_reader().get(path)
+
+    path, expected = change(article)
+
+    assert expected in fresh_reader().get(path).content.decode()
+
+
+def test_no_page_is_kept_past_the_time_a_scheduled_article_goes_live():
+    now = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
+    make_article(slug="live", published_at=now - timedelta(days=1))
+    make_article(slug="later", published_at=now + timedelta(hours=2))
+    make_article(slug="soon", published_at=now + timedelta(minutes=5))
+    make_article(slug="draft", status="draft", published_at=now + timedelta(minutes=1))
+
+    assert page_cache.seconds_until_next_change(now) == 300
+    assert page_cache.seconds_until_next_change(now + timedelta(hours=3)) is None
 
 
 def test_an_article_taken_down_disappears_at_once():

@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 
 from tests.factories import make_clinic
-from tests.test_prolo_site_settings import run_manage
+from tests.helpers import declared_settings
 
 pytestmark = pytest.mark.django_db
 
@@ -66,29 +66,19 @@ def test_https_responses_carry_hsts_for_a_year_in_production(client):
     assert "includeSubDomains" in response["Strict-Transport-Security"]
 
 
-def test_production_cookies_are_secure_http_only_and_host_prefixed():
-    script = (
-        "from django.conf import settings as s; "
-        "print(s.SESSION_COOKIE_NAME, s.CSRF_COOKIE_NAME, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, "
-        "s.SESSION_COOKIE_HTTPONLY, s.CSRF_COOKIE_HTTPONLY, s.SESSION_COOKIE_SAMESITE, s.SECURE_SSL_REDIRECT)"
-    )
-    result = run_manage(
-        "shell",
-        "-c",
-        script,
-        env_overrides={"DJANGO_SECRET_KEY": "x" * 60, "DJANGO_ALLOWED_HOSTS": "clinic.example"},
+def test_production_cookies_are_secure_http_only_and_host_prefixed(monkeypatch):
+    declared = declared_settings(
+        monkeypatch, DJANGO_SECRET_KEY="x" * 60, DJANGO_ALLOWED_HOSTS="clinic.example"
     )
 
-    assert result.stdout.strip().splitlines()[-1].split() == [
+    assert (declared.SESSION_COOKIE_NAME, declared.CSRF_COOKIE_NAME) == (
         "__Host-sessionid",
         "__Host-csrftoken",
-        "True",
-        "True",
-        "True",
-        "True",
-        "Lax",
-        "True",
-    ], result.stderr
+    )
+    assert declared.SESSION_COOKIE_SECURE is declared.CSRF_COOKIE_SECURE is True
+    assert declared.SESSION_COOKIE_HTTPONLY is declared.CSRF_COOKIE_HTTPONLY is True
+    assert declared.SESSION_COOKIE_SAMESITE == "Lax"
+    assert declared.SECURE_SSL_REDIRECT is True
 
 
 def test_admin_pages_are_not_indexed(client):

@@ -61,10 +61,12 @@ def test_every_public_page_has_a_unique_title_description_canonical_and_open_gra
     assert len(titles) == len(PUBLIC_URLS), "titles must differ from page to page"
 
 
-def test_sitemap_lists_public_pages_and_articles_with_dates_but_never_drafts(client, demo):
+def test_sitemap_lists_public_pages_and_articles_with_dates_but_never_drafts(client, demo, settings):
+    settings.SITE_URL = "https://www.example-clinic.com"
     make_article(slug="secret-draft", status=Article.Status.DRAFT, published_at=None)
 
-    xml = client.get("/sitemap.xml").content.decode()
+    # Whatever Host the request names (behind a proxy, the backend's own), the public address.
+    xml = client.get("/sitemap.xml", headers={"host": "localhost"}).content.decode()
 
     for path in (
         "/",
@@ -73,16 +75,19 @@ def test_sitemap_lists_public_pages_and_articles_with_dates_but_never_drafts(cli
         "/about/privacy/",
         "/appointments/request/",
     ):
-        assert f"<loc>http://testserver{path}</loc>" in xml
+        assert f"<loc>https://www.example-clinic.com{path}</loc>" in xml
+    assert "localhost" not in xml
     assert "secret-draft" not in xml
     assert xml.count("<lastmod>") >= Article.objects.published().count()
 
 
-def test_robots_txt_points_to_the_sitemap_and_keeps_crawlers_out_of_the_admin(client):
+def test_robots_txt_points_to_the_sitemap_and_never_names_the_admin(client, settings):
     text = client.get("/robots.txt").content.decode()
 
     assert "Sitemap: http://127.0.0.1:8000/sitemap.xml" in text
-    assert "Disallow: /admin/" in text
+    assert "Disallow: /search/" in text
+    # robots.txt is public: naming DJANGO_ADMIN_URL there would undo choosing it.
+    assert settings.ADMIN_URL not in text and "admin" not in text.lower()
 
 
 def test_home_page_describes_the_clinic_with_only_the_facts_staff_entered(client, demo):

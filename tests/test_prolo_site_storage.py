@@ -1,141 +1,100 @@
-"""Media storage: local files by default, an S3-compatible bucket with DJANGO_MEDIA_STORAGE=s3."""
+"""Media storage: local files by default, an S3-compatible bucket with DJANGO_MEDIA_STORAGE=s3.
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-from urllib.parse import urlsplit
-
-PROJECT_DIR = Path(__file__).resolve().parent.parent
-
-# Printed by a fresh process with the given environment: which storage the site would use.
-PROBE = """
-import json
-import django
-django.setup()
-from django.conf import settings
-from django.core.files.storage import storages
-default_storage = storages["default"]
-options = {name: getattr(default_storage, name, None) for name in (
-    "bucket_name", "endpoint_url", "region_name", "custom_domain", "access_key", "secret_key",
-    "querystring_auth", "file_overwrite", "location")}
-print(json.dumps({
-    "class": f"{type(default_storage).__module__}.{type(default_storage).__qualname__}",
-    "options": options,
-    "url": default_storage.url("articles/renditions/knee-640.webp"),
-    "img_src": settings.CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"],
-    "serve_media": settings.SERVE_MEDIA,
-}))
+Each test builds the storage the declared settings name, in this process, and asks
+it for an image's URL (django-storages makes S3 URLs without reaching the bucket).
 """
 
+from urllib.parse import urlsplit
 
-def storage_in_subprocess(env_overrides):
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "DATABASE_URL", "AWS_", "CACHE_URL"))
+from django.core.files.storage import storages
+from django.test import override_settings
+
+from tests.helpers import declared_settings, run_manage, site_environ
+
+PRODUCTION = {
+    "DJANGO_SECRET_KEY": "test-only-secret-key-for-a-subprocess-0123456789abcdefghijklmnop",
+    "DJANGO_ALLOWED_HOSTS": "clinic.example",
+}
+IMAGE = "articles/renditions/knee-640.webp"
+
+
+def media_storage(monkeypatch, **variables):
+    """(the default storage, the declared settings) for an environment of `variables`."""
+    declared = declared_settings(monkeypatch, **PRODUCTION, **variables)
+    storage_settings = {
+        name: value for name, value in vars(declared).items() if name.startswith(("AWS_", "MEDIA_"))
     }
-    env.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "prolo_site.settings",
-            "DJANGO_SECRET_KEY": "test-only-secret-key-for-a-subprocess-0123456789abcdefghijklmnop",
-            "DJANGO_ALLOWED_HOSTS": "clinic.example",
-            **env_overrides,
-        }
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", PROBE], cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=60
-    )
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    with override_settings(**storage_settings):
+        storage = storages.create_storage(declared.STORAGES["default"])
+        return storage, storage.url(IMAGE), declared
 
 
-def test_media_are_local_files_by_default():
-    storage = storage_in_subprocess({})
+def test_media_are_local_files_by_default(monkeypatch):
+    storage, url, declared = media_storage(monkeypatch)
 
-    assert storage["class"] == "django.core.files.storage.filesystem.FileSystemStorage"
-    assert storage["url"] == "/media/articles/renditions/knee-640.webp"
-    assert storage["img_src"] == ["'self'"]
+    assert type(storage).__name__ == "FileSystemStorage"
+    assert url == f"/media/{IMAGE}"
+    assert declared.CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"] == ["'self'"]
 
 
-def test_s3_setting_stores_media_in_the_bucket_named_in_the_environment():
-    storage = storage_in_subprocess(
-        {
-            "DJANGO_MEDIA_STORAGE": "s3",
-            "AWS_STORAGE_BUCKET_NAME": "clinic-media",
-            "AWS_S3_ENDPOINT_URL": "https://objects.example-host.net",
-            "AWS_S3_REGION_NAME": "eu-central-1",
-            "AWS_ACCESS_KEY_ID": "AKIATESTONLY000000",
-            "AWS_SECRET_ACCESS_KEY": "test-only-secret",
-        }
+def test_s3_setting_stores_media_in_the_bucket_named_in_the_environment(monkeypatch):
+    storage, url, declared = media_storage(
+        monkeypatch,
+        DJANGO_MEDIA_STORAGE="s3",
+        AWS_STORAGE_BUCKET_NAME="clinic-media",
+        AWS_S3_ENDPOINT_URL="https://objects.example-host.net",
+        AWS_S3_REGION_NAME="eu-central-1",
+        AWS_ACCESS_KEY_ID="AKIATESTONLY000000",
+        AWS_SECRET_ACCESS_KEY="test-only-secret",
     )
 
-    assert storage["class"] == "storages.backends.s3.S3Storage"
-    options = storage["options"]
-    assert options["bucket_name"] == "clinic-media"
-    assert options["endpoint_url"] == "https://objects.example-host.net"
-    assert options["region_name"] == "eu-central-1"
-    assert options["access_key"] == "AKIATESTONLY000000"
-    assert options["secret_key"] == "test-only-secret"
-    assert options["file_overwrite"] is False
-    assert options["querystring_auth"] is False
-    assert storage["serve_media"] is False
+    assert f"{type(storage).__module__}.{type(storage).__name__}" == "storages.backends.s3.S3Storage"
+    assert storage.bucket_name == "clinic-media"
+    assert storage.endpoint_url == "https://objects.example-host.net"
+    assert storage.region_name == "eu-central-1"
+    assert storage.access_key == "AKIATESTONLY000000"
+    assert storage.secret_key == "test-only-secret"
+    assert storage.file_overwrite is False
+    assert storage.querystring_auth is False
+    assert declared.SERVE_MEDIA is False
     # A plain, lasting URL in the bucket, from an origin the CSP lets pages load images from.
-    assert (
-        storage["url"]
-        == "https://objects.example-host.net/clinic-media/media/articles/renditions/knee-640.webp"
-    )
-    url = urlsplit(storage["url"])
-    assert f"{url.scheme}://{url.netloc}" in storage["img_src"]
+    assert url == f"https://objects.example-host.net/clinic-media/media/{IMAGE}"
+    parts = urlsplit(url)
+    assert f"{parts.scheme}://{parts.netloc}" in declared.CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"]
 
 
-def test_s3_with_a_custom_domain_serves_media_from_that_domain():
-    storage = storage_in_subprocess(
-        {
-            "DJANGO_MEDIA_STORAGE": "s3",
-            "AWS_STORAGE_BUCKET_NAME": "clinic-media",
-            "AWS_S3_REGION_NAME": "us-east-1",
-            "AWS_S3_CUSTOM_DOMAIN": "media.example-clinic.com",
-        }
+def test_s3_with_a_custom_domain_serves_media_from_that_domain(monkeypatch):
+    storage, url, declared = media_storage(
+        monkeypatch,
+        DJANGO_MEDIA_STORAGE="s3",
+        AWS_STORAGE_BUCKET_NAME="clinic-media",
+        AWS_S3_REGION_NAME="us-east-1",
+        AWS_S3_CUSTOM_DOMAIN="media.example-clinic.com",
     )
 
-    assert storage["options"]["custom_domain"] == "media.example-clinic.com"
-    assert storage["url"] == "https://media.example-clinic.com/media/articles/renditions/knee-640.webp"
-    assert storage["img_src"] == ["'self'", "https://media.example-clinic.com"]
+    assert storage.custom_domain == "media.example-clinic.com"
+    assert url == f"https://media.example-clinic.com/media/{IMAGE}"
+    assert declared.CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"] == [
+        "'self'",
+        "https://media.example-clinic.com",
+    ]
 
 
-def test_s3_on_amazon_without_a_domain_serves_from_an_origin_the_csp_allows():
-    storage = storage_in_subprocess(
-        {
-            "DJANGO_MEDIA_STORAGE": "s3",
-            "AWS_STORAGE_BUCKET_NAME": "clinic-media",
-            "AWS_S3_REGION_NAME": "eu-central-1",
-        }
+def test_s3_on_amazon_without_a_domain_serves_from_an_origin_the_csp_allows(monkeypatch):
+    _, url, declared = media_storage(
+        monkeypatch,
+        DJANGO_MEDIA_STORAGE="s3",
+        AWS_STORAGE_BUCKET_NAME="clinic-media",
+        AWS_S3_REGION_NAME="eu-central-1",
     )
 
-    url = urlsplit(storage["url"])
-    assert url.path.endswith("/media/articles/renditions/knee-640.webp")
-    assert f"{url.scheme}://{url.netloc}" in storage["img_src"]
+    parts = urlsplit(url)
+    assert parts.path.endswith(f"/media/{IMAGE}")
+    assert f"{parts.scheme}://{parts.netloc}" in declared.CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"]
 
 
 def test_s3_without_a_bucket_refuses_to_start_with_a_plain_message():
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "AWS_"))}
-    env.update(
-        {
-            "DJANGO_SECRET_KEY": "test-only-secret-key-for-a-subprocess-0123456789abcdefghijklmnop",
-            "DJANGO_ALLOWED_HOSTS": "clinic.example",
-            "DJANGO_MEDIA_STORAGE": "s3",
-        }
-    )
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check"],
-        cwd=PROJECT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_manage("check", env=site_environ(**PRODUCTION, DJANGO_MEDIA_STORAGE="s3"), timeout=60)
 
     assert result.returncode != 0
     assert "needs AWS_STORAGE_BUCKET_NAME" in result.stderr

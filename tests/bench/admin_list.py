@@ -23,17 +23,19 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from tests import servers
 from tests.bench import support
+from tests.helpers import SITE_VARIABLE_PREFIXES
 
 NAME = "admin_list"
 TIME_TARGET_MS = 300
 
 
 def configure_django(folder):
-    for key in [key for key in os.environ if key.startswith(support.SITE_VARIABLE_PREFIXES)]:
+    for key in [key for key in os.environ if key.startswith(SITE_VARIABLE_PREFIXES)]:
         del os.environ[key]
     os.environ.update(
-        support.production_env(
+        servers.production_env(
             DATABASE_URL=f"sqlite:///{Path(folder) / 'admin-bench.sqlite3'}",
             DJANGO_ALLOWED_HOSTS="127.0.0.1,testserver",
             DJANGO_SETTINGS_MODULE="prolo_site.settings",
@@ -116,8 +118,6 @@ def measure(client, url, repeat):
 
 def main():
     args = support.bench_arguments(__doc__, rows=50_000, repeat=7).parse_args()
-    if not support.appointments_available():
-        support.skip(NAME, "the appointments app has not landed in this tree yet.")
     with tempfile.TemporaryDirectory(prefix="prolo-admin-bench-") as folder:
         configure_django(folder)
         from django.contrib.auth import get_user_model

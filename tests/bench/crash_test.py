@@ -29,6 +29,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from tests import servers
 from tests.bench import support
 
 NAME = "crash_test"
@@ -51,8 +52,8 @@ class Load:
             count += 1
             marker = f"{self.prefix}-C{number:02d}-{count}"
             try:
-                acknowledged, _ = support.submit_appointment_request(
-                    support.Client(self.base_url, timeout=30), marker
+                acknowledged, _ = servers.submit_appointment_request(
+                    servers.Client(self.base_url, timeout=30), marker
                 )
             except OSError:  # refused or reset while the server is down: not acknowledged
                 acknowledged = False
@@ -127,7 +128,7 @@ def round_kill_master(server, env, database_path, *, clients, seconds, log_path)
         server.kill_everything()
         killed_at = time.monotonic()
         check_after_crash = integrity(database_path)
-        restarted = support.Gunicorn(env, port=server.port, log_path=log_path).start()
+        restarted = servers.Gunicorn(env, port=server.port, log_path=log_path).start()
         downtime = time.monotonic() - killed_at
         time.sleep(max(1, seconds - 2))
     return load.sent, restarted, check_after_crash, downtime
@@ -147,14 +148,12 @@ def tally(sent, database_path, prefix):
 
 def main():
     args = support.bench_arguments(__doc__, clients=16, seconds=8).parse_args()
-    if not support.appointments_available():
-        support.skip(NAME, "the appointments app has not landed in this tree yet.")
     with tempfile.TemporaryDirectory(prefix="prolo-crash-") as folder:
         print("Preparing a fresh SQLite site (migrate, collectstatic, demo content)...", flush=True)
         env = support.sqlite_site(folder)
         database_path = Path(folder) / "bench.sqlite3"
         log_path = Path(folder) / "gunicorn.log"
-        server = support.Gunicorn(env, log_path=log_path).start()
+        server = servers.Gunicorn(env, log_path=log_path).start()
         try:
             print(f"Round 1: {args.clients} clients, SIGKILL a worker each second...", flush=True)
             sent_1, how_1 = round_kill_workers(server, clients=args.clients, seconds=args.seconds)

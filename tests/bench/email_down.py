@@ -24,7 +24,9 @@ import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from tests import servers
 from tests.bench import support
+from tests.helpers import run_manage
 
 NAME = "email_down"
 FRONT_DESK = "frontdesk@clinic.test"
@@ -83,7 +85,7 @@ class SmtpSink:
     def __enter__(self):
         self.thread.start()
         self.server = asyncio.run_coroutine_threadsafe(
-            asyncio.start_server(self.session, support.HOST, self.port), self.loop
+            asyncio.start_server(self.session, servers.HOST, self.port), self.loop
         ).result(timeout=10)
         return self
 
@@ -113,16 +115,14 @@ def display_reference(reference):
 
 def main():
     args = support.bench_arguments(__doc__, requests=10).parse_args()
-    if not support.appointments_available():
-        support.skip(NAME, "the appointments app has not landed in this tree yet.")
-    smtp_port = support.free_port()  # closed: nothing listens there until the sink starts
+    smtp_port = servers.free_port()  # closed: nothing listens there until the sink starts
     prefix = f"MAIL{uuid.uuid4().hex[:6].upper()}"
     with tempfile.TemporaryDirectory(prefix="prolo-email-") as folder:
         print("Preparing a fresh SQLite site (migrate, collectstatic, demo content)...", flush=True)
         env = support.sqlite_site(
             folder,
             DJANGO_EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
-            EMAIL_HOST=support.HOST,
+            EMAIL_HOST=servers.HOST,
             EMAIL_PORT=smtp_port,
             EMAIL_TIMEOUT=5,
             APPOINTMENTS_NOTIFY_EMAILS=FRONT_DESK,
@@ -133,9 +133,9 @@ def main():
             f"SMTP is down (nothing on 127.0.0.1:{smtp_port}); sending {args.requests} requests...",
             flush=True,
         )
-        with support.Gunicorn(env, log_path=Path(folder) / "gunicorn.log") as server:
+        with servers.Gunicorn(env, log_path=Path(folder) / "gunicorn.log") as server:
             answers = [
-                support.submit_appointment_request(support.Client(server.url), f"{prefix}-{number}")
+                servers.submit_appointment_request(servers.Client(server.url), f"{prefix}-{number}")
                 for number in range(1, args.requests + 1)
             ]
         acknowledged = sum(ok for ok, _ in answers)
@@ -144,7 +144,7 @@ def main():
 
         print("SMTP is back (a local sink); running send_appointment_notifications twice...", flush=True)
         with SmtpSink(smtp_port) as sink:
-            runs = [support.manage("send_appointment_notifications", env=env, check=False) for _ in range(2)]
+            runs = [run_manage("send_appointment_notifications", env=env, check=False) for _ in range(2)]
             messages = list(sink.messages)
         after = stored_requests(database_path, prefix)
 

@@ -35,7 +35,9 @@ import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from tests import servers
 from tests.bench import support
+from tests.helpers import FORM_URL, hidden_input
 
 NAME = "server_speed"
 HERE = Path(__file__).resolve().parent
@@ -75,7 +77,7 @@ def wrk(url, *, duration, connections, threads, script=REPORT_LUA, env=None):
 
 
 def discover_urls(server):
-    client = support.Client(server.url)
+    client = servers.Client(server.url)
     status, _, home = client.get("/")
     if status != 200:
         raise RuntimeError(f"The home page answered {status}.")
@@ -89,7 +91,7 @@ def discover_urls(server):
         "article": article[1],
         "guide index": "/articles/",
         "search ?q=knee": "/search/?q=knee",
-        "form GET": support.FORM_PATH,
+        "form GET": FORM_URL,
         "static CSS": css[1],
     }
     for label, path in urls.items():
@@ -101,13 +103,13 @@ def discover_urls(server):
 
 def post_form(server, database_path, *, duration, connections, threads):
     """wrk POSTs new requests; afterwards, how many the database holds with this run's marker."""
-    client = support.Client(server.url)
-    status, _, page = client.get(support.FORM_PATH)
-    csrf_cookie, csrf_token = client.cookie("csrftoken"), support.hidden_input(page, "csrfmiddlewaretoken")
+    client = servers.Client(server.url)
+    status, _, page = client.get(FORM_URL)
+    csrf_cookie, csrf_token = client.cookie("csrftoken"), hidden_input(page, "csrfmiddlewaretoken")
     if status != 200 or not csrf_cookie or not csrf_token:
         raise RuntimeError("Could not read the CSRF cookie and token from the request form.")
     # One request by hand first: wrk would count a form error (200) as a success.
-    acknowledged, status = support.submit_appointment_request(client, f"CHECK-{uuid.uuid4().hex[:6]}")
+    acknowledged, status = servers.submit_appointment_request(client, f"CHECK-{uuid.uuid4().hex[:6]}")
     if not acknowledged:
         raise RuntimeError(
             f"A valid form POST was not accepted (status {status}): check appointment_form_data()."
@@ -117,11 +119,11 @@ def post_form(server, database_path, *, duration, connections, threads):
         "BENCH_CSRF_COOKIE": csrf_cookie,
         "BENCH_CSRF_TOKEN": csrf_token,
         "BENCH_MARKER": marker,
-        "BENCH_FORM_PATH": support.FORM_PATH,
+        "BENCH_FORM_PATH": FORM_URL,
         "BENCH_REPORT_LUA": str(REPORT_LUA),
     }
     result = wrk(
-        f"{server.url}{support.FORM_PATH}",
+        f"{server.url}{FORM_URL}",
         duration=duration,
         connections=connections,
         threads=threads,
@@ -150,7 +152,7 @@ def main():
         print("Preparing a fresh SQLite site (migrate, collectstatic, demo content)...", flush=True)
         env = support.sqlite_site(folder)
         database_path = Path(folder) / "bench.sqlite3"
-        with support.Gunicorn(env, log_path=Path(folder) / "gunicorn.log") as server:
+        with servers.Gunicorn(env, log_path=Path(folder) / "gunicorn.log") as server:
             workers = len(server.worker_pids())
             print(
                 f"gunicorn at {server.url} with {workers} workers; wrk {args.threads} threads, "
@@ -162,12 +164,9 @@ def main():
                 wrk(f"{server.url}{path}", **warm)
                 results[label] = wrk(f"{server.url}{path}", **measure)
                 print(f"  {label:<16} {results[label]['rps']:8.0f} req/s", flush=True)
-            if support.appointments_available():
-                wrk(f"{server.url}{support.FORM_PATH}", **warm)  # GETs only: warms the form's workers
-                results["form POST"] = post_form(server, database_path, **measure)
-                print(f"  {'form POST':<16} {results['form POST']['rps']:8.0f} req/s", flush=True)
-            else:
-                print("  form POST: skipped, the appointments app has not landed in this tree yet.")
+            wrk(f"{server.url}{FORM_URL}", **warm)  # GETs only: warms the form's workers
+            results["form POST"] = post_form(server, database_path, **measure)
+            print(f"  {'form POST':<16} {results['form POST']['rps']:8.0f} req/s", flush=True)
 
     static_rps = results["static CSS"]["rps"]
     print()
