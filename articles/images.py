@@ -17,8 +17,9 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_SIDE_PIXELS = 6000
 RENDITION_WIDTHS = (480, 800, 1200)
-FORMATS = {"webp": ("WEBP", "image/webp"), "jpg": ("JPEG", "image/jpeg")}
+FORMATS = {"webp": "WEBP", "jpg": "JPEG"}  # file extension: Pillow's format
 SIZES = "(min-width: 46rem) 42rem, 100vw"  # the article column is at most 42rem wide
+NOT_AN_IMAGE = "This file is not an image we can use. Please upload a JPEG, PNG or WebP."
 
 
 def validate_hero_image(upload):
@@ -33,9 +34,7 @@ def validate_hero_image(upload):
             width, height = image.size
             image.verify()
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as error:
-        raise ValidationError(
-            "This file is not an image we can use. Please upload a JPEG, PNG or WebP."
-        ) from error
+        raise ValidationError(NOT_AN_IMAGE) from error
     finally:
         upload.seek(0)
     if max(width, height) > MAX_SIDE_PIXELS:
@@ -101,7 +100,7 @@ def make_renditions(image_field):
     for width in widths:
         height = round(image.height * width / image.width)
         resized = image.resize((width, height), Image.Resampling.LANCZOS)
-        for extension, (pil_format, _content_type) in FORMATS.items():
+        for extension, pil_format in FORMATS.items():
             buffer = io.BytesIO()
             resized.save(buffer, pil_format, quality=80, optimize=True)
             name = default_storage.save(

@@ -104,3 +104,22 @@ def tiny_png():
     buffer = io.BytesIO()
     Image.new("RGB", (1600, 900), (30, 120, 140)).save(buffer, "PNG")
     return buffer.getvalue()
+
+
+@pytest.fixture
+def editor(django_user_model):
+    """A member of the Editors group, as `create_demo_staff` makes one."""
+    from django.contrib.auth.models import Group
+
+    user = django_user_model.objects.create_user(
+        "editor", email="editor@clinic.test", password="a-long-password-1", is_staff=True
+    )
+    user.groups.add(Group.objects.get(name="Editors"))
+    return user
+
+
+@pytest.fixture
+def editor_client(client, editor):
+    """The test client, logged in as the editor."""
+    client.force_login(editor)
+    return client
