@@ -12,6 +12,7 @@ from django.utils import timezone
 from articles.doi import DOI_FORMAT_HINT, doi_url, is_doi, normalise_doi
 from articles.guide_content import citation_numbers
 from articles.images import HeroImageRenditions, make_renditions, validate_hero_image
+from prolo_site.markdown import markdown_problem
 
 WORDS_READ_PER_MINUTE = 200
 
@@ -149,6 +150,9 @@ class Article(models.Model):
 
     def clean(self):
         errors = {}
+        body_problem = markdown_problem(self.body)
+        if body_problem:
+            errors["body"] = f"{body_problem} Shorten or simplify the text so the page can be shown."
         if self.hero_image and not self.hero_alt.strip():
             errors["hero_alt"] = "Describe the image for people who cannot see it."
         if self.reviewed_on and not self.reviewer_id:

@@ -281,6 +281,19 @@ def test_publishing_with_a_citation_that_has_no_source_is_refused(editor_client)
     assert editor_client.post(ADD_URL, article_form(body=body)).status_code == 302
 
 
+def test_a_body_nested_too_deep_to_show_is_refused_with_the_reason(editor_client):
+    body = "".join("    " * depth + "- item\n" for depth in range(12))
+
+    response = editor_client.post(ADD_URL, article_form(body=body))
+
+    assert response.status_code == 200
+    assert (
+        "Line 10 is nested 9 levels deep (lists, quotes or indentation); the most is 8. "
+        "Shorten or simplify the text so the page can be shown." in response.content.decode()
+    )
+    assert not Article.objects.exists()
+
+
 def test_a_pasted_doi_link_is_stored_as_the_bare_doi(editor_client):
     data = article_form(**{"sources-0-doi": " https://doi.org/10.4137/CMAMD.S39160 "})
 
