@@ -8,8 +8,8 @@ from django.forms.models import BaseInlineFormSet
 from django.utils import timezone
 from django.utils.html import format_html
 
-from articles.images import NOT_AN_IMAGE
 from articles.models import Article, Source, Topic
+from prolo_site.images import NOT_AN_IMAGE
 
 
 class SourceInlineFormSet(BaseInlineFormSet):

@@ -1,6 +1,7 @@
 """Hero images: upload checks and responsive renditions made once, at upload.
 
-Each upload becomes WebP files (served first) and JPEG files (the fallback) at a
+Only a re-encoding of the upload is stored (prolo_site.images: no EXIF, no GPS
+position, no original). Each upload becomes WebP files (served first) and JPEG files (the fallback) at a
 few widths, so a phone downloads only what it shows. The renditions' names and
 sizes are stored on the article; no image work happens while serving a page.
 """
@@ -9,39 +10,26 @@ import hashlib
 import io
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image
+
+from prolo_site.images import ALLOWED_FORMATS, check_uploaded_image, reencoded
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_SIDE_PIXELS = 6000
 RENDITION_WIDTHS = (480, 800, 1200)
 FORMATS = {"webp": "WEBP", "jpg": "JPEG"}  # file extension: Pillow's format
 SIZES = "(min-width: 46rem) 42rem, 100vw"  # the article column is at most 42rem wide
-NOT_AN_IMAGE = "This file is not an image we can use. Please upload a JPEG, PNG or WebP."
 
 
 def validate_hero_image(upload):
-    if upload.size > MAX_UPLOAD_BYTES:
-        raise ValidationError(
-            "This image is %(size)s MB. Please upload one of 10 MB or less.",
-            params={"size": round(upload.size / 1024 / 1024, 1)},
-        )
-    try:
-        upload.seek(0)
-        with Image.open(upload) as image:
-            width, height = image.size
-            image.verify()
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as error:
-        raise ValidationError(NOT_AN_IMAGE) from error
-    finally:
-        upload.seek(0)
-    if max(width, height) > MAX_SIDE_PIXELS:
-        raise ValidationError(
-            "This image is %(width)s × %(height)s pixels. Please upload one no more than 6000 pixels on each side.",
-            params={"width": width, "height": height},
-        )
+    check_uploaded_image(upload, max_bytes=MAX_UPLOAD_BYTES, max_side=MAX_SIDE_PIXELS)
+
+
+def clean_hero_image(upload):
+    """What is stored of an upload: its pixels re-encoded, no larger than the largest rendition."""
+    return reencoded(upload, max_side=max(RENDITION_WIDTHS))
 
 
 @dataclass(frozen=True)
@@ -93,8 +81,8 @@ def make_renditions(image_field):
     finally:
         image_field.close()
     digest = hashlib.sha256(original).hexdigest()[:12]
-    with Image.open(io.BytesIO(original)) as opened:
-        image = ImageOps.exif_transpose(opened).convert("RGB")  # no EXIF (location) survives
+    with Image.open(io.BytesIO(original), formats=ALLOWED_FORMATS) as opened:
+        image = opened.convert("RGB")  # stored upright and without metadata (clean_hero_image)
     widths = sorted({min(width, image.width) for width in RENDITION_WIDTHS})
     files = []
     for width in widths:

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from articles.doi import DOI_FORMAT_HINT, doi_url, is_doi, normalise_doi
 from articles.guide_content import citation_numbers
-from articles.images import HeroImageRenditions, make_renditions, validate_hero_image
+from articles.images import HeroImageRenditions, clean_hero_image, make_renditions, validate_hero_image
 from prolo_site.markdown import markdown_problem
 
 WORDS_READ_PER_MINUTE = 200
@@ -134,6 +134,8 @@ class Article(models.Model):
     def save(self, *args, **kwargs):
         if self.status == self.Status.PUBLISHED and not self.published_at:
             self.published_at = timezone.now()
+        if self.hero_image and not self.hero_image._committed:  # a new upload: never stored as sent
+            self.hero_image = clean_hero_image(self.hero_image)
         super().save(*args, **kwargs)
         self._refresh_renditions()
 

@@ -97,13 +97,9 @@ def browser(chromium, live_server, request):
 @pytest.fixture
 def tiny_png():
     """A real 1600 × 900 PNG, made with Pillow."""
-    import io
+    from tests.helpers import png
 
-    from PIL import Image
-
-    buffer = io.BytesIO()
-    Image.new("RGB", (1600, 900), (30, 120, 140)).save(buffer, "PNG")
-    return buffer.getvalue()
+    return png((1600, 900))
 
 
 @pytest.fixture

@@ -1,6 +1,10 @@
 """Helpers shared by the test files, one copy of each."""
 
+import io
 import re
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
 
 from articles.guide_content import CITATION
 
@@ -67,3 +71,51 @@ def reading_grade(markdown: str) -> float:
     import textstat  # imported here: only the readability tests need it
 
     return textstat.flesch_kincaid_grade(plain_text(markdown))
+
+
+# --- Uploaded images ----------------------------------------------------------
+
+GPS_INFO = 0x8825
+
+
+def phone_photo(size=(1600, 1200), name="IMG_20261201_at_home.jpg"):
+    """A JPEG as a phone uploads it: the maker and the GPS position where it was taken."""
+    exif = Image.Exif()
+    exif[0x010F] = "SecretPhoneMaker"
+    exif[GPS_INFO] = {1: "N", 2: (36.0, 52.0, 30.0), 3: "W", 4: (76.0, 17.0, 0.0)}
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (120, 80, 60)).save(buffer, "JPEG", exif=exif.tobytes())
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/jpeg")
+
+
+POSTSCRIPT = (
+    b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 200 200\nnewpath 0 0 moveto 200 200 lineto stroke\n"
+)
+
+
+def png(size=(1600, 900)):
+    """A real PNG of one colour."""
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (30, 120, 140)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def half_a_jpeg():
+    """A JPEG cut short, as an interrupted copy leaves it."""
+    buffer = io.BytesIO()
+    Image.effect_noise((800, 600), 60).convert("RGB").save(buffer, "JPEG")
+    return buffer.getvalue()[: len(buffer.getvalue()) // 2]
+
+
+def stored_files(media_root):
+    """Every file under the media folder."""
+    return sorted(path for path in media_root.rglob("*") if path.is_file()) if media_root.exists() else []
+
+
+def assert_clean(path):
+    """The stored image is one we encoded: JPEG or WebP, with no EXIF, colour profile or maker."""
+    data = path.read_bytes()
+    with Image.open(path) as image:
+        assert image.format in {"JPEG", "WEBP"}
+        assert not image.getexif() and "icc_profile" not in image.info
+    assert b"SecretPhoneMaker" not in data and b"Exif" not in data

@@ -12,10 +12,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
+from PIL import Image
 
-from articles.images import NOT_AN_IMAGE
 from articles.models import Article, Source
+from prolo_site.images import INCOMPLETE, NOT_AN_IMAGE
 from tests.factories import make_appointment_request, make_article, make_topic
+from tests.helpers import POSTSCRIPT, assert_clean, half_a_jpeg, phone_photo, png, stored_files
 
 pytestmark = pytest.mark.django_db
 
@@ -117,11 +119,7 @@ def test_scheduling_keeps_the_article_hidden_until_its_time(editor_client):
 
 
 def png_upload(size=(1600, 900), name="hip.png"):
-    from PIL import Image
-
-    buffer = io.BytesIO()
-    Image.new("RGB", size, (200, 80, 60)).save(buffer, "PNG")
-    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
+    return SimpleUploadedFile(name, png(size), content_type="image/png")
 
 
 def test_uploaded_image_gets_webp_renditions_and_a_thumbnail_in_the_admin(editor_client, client):
@@ -199,6 +197,45 @@ def test_an_image_over_10_mb_is_refused_with_its_size(editor_client):
 
     assert "This image is 10.7 MB. Please upload one of 10 MB or less." in response.content.decode()
     assert not Article.objects.exists()
+
+
+def test_only_a_re_encoding_of_the_upload_is_stored_never_the_original(editor_client, media_root):
+    data = article_form(status="published", hero_alt="A knee", hero_image=phone_photo())
+
+    assert editor_client.post(ADD_URL, data).status_code == 302
+
+    article = Article.objects.get()
+    files = stored_files(media_root)
+    assert len(files) == 1 + 6  # the stored image, and 3 widths × 2 formats of renditions
+    assert not any("IMG_20261201" in path.name for path in files)  # no guessable original
+    for path in files:
+        assert_clean(path)
+    assert (media_root / article.hero_image.name).is_file()
+    with Image.open(media_root / article.hero_image.name) as stored:
+        assert stored.size == (1200, 900)  # no larger than the largest rendition
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (POSTSCRIPT, NOT_AN_IMAGE),
+        ("half-a-jpeg", INCOMPLETE),
+        ("6000x1", "This image is 6000 × 1 pixels. Please upload one at least 100 pixels on each side"),
+    ],
+    ids=["postscript-named-png", "half-a-jpeg", "6000x1"],
+)
+def test_an_unusable_upload_is_refused_with_the_reason_and_leaves_no_file(
+    editor_client, media_root, content, message
+):
+    content = {"half-a-jpeg": half_a_jpeg, "6000x1": lambda: png((6000, 1))}.get(content, lambda: content)()
+    upload = SimpleUploadedFile("hip.png", content, content_type="image/png")
+
+    response = editor_client.post(ADD_URL, article_form(hero_image=upload, hero_alt="x"))
+
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Article.objects.exists()
+    assert stored_files(media_root) == []
 
 
 def test_overdue_reviews_are_filterable_and_highlighted(editor_client):

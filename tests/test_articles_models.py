@@ -6,8 +6,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from articles.doi import DOI_FORMAT_HINT
-from articles.images import NOT_AN_IMAGE, validate_hero_image
+from articles.images import validate_hero_image
 from articles.models import Article
+from prolo_site.images import NOT_AN_IMAGE
 from tests.factories import make_article
 
 pytestmark = pytest.mark.django_db
