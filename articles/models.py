@@ -154,7 +154,7 @@ class Article(models.Model):
         errors = {}
         body_problem = markdown_problem(self.body)
         if body_problem:
-            errors["body"] = f"{body_problem} Shorten or simplify the text so the page can be shown."
+            errors["body"] = body_problem
         if self.hero_image and not self.hero_alt.strip():
             errors["hero_alt"] = "Describe the image for people who cannot see it."
         if self.reviewed_on and not self.reviewer_id:

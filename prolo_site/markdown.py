@@ -124,7 +124,8 @@ def _brackets(text):
 def markdown_problem(text: str) -> str | None:
     """Why `text` is too long or too deeply nested to render safely, for the editor; None if it is not."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")  # as a browser's textarea sends it
-    return _length(text) or _lines(text) or _brackets(text)
+    problem = _length(text) or _lines(text) or _brackets(text)
+    return f"{problem} Shorten or simplify the text so the page can be shown." if problem else None
 
 
 def _plain_paragraphs(text):

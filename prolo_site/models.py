@@ -9,6 +9,7 @@ from django.db import models
 from django.urls import reverse
 
 from prolo_site.images import check_uploaded_image, reencoded
+from prolo_site.markdown import markdown_problem
 
 PROVIDER_PHOTO_MAX_BYTES = 10 * 1024 * 1024
 PROVIDER_PHOTO_STORED_SIDE = 480  # shown at 120 px: room for screens of 3 or 4 pixels per point
@@ -165,6 +166,11 @@ class Page(models.Model):
 
     def get_absolute_url(self):
         return reverse("page", kwargs={"slug": self.slug})
+
+    def clean(self):
+        problem = markdown_problem(self.body)
+        if problem:
+            raise ValidationError({"body": problem})
 
     def body_with_facts(self, *, clinic_phone, retention_days):
         """The body with its placeholders filled in from the clinic's current settings.

@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from prolo_site.markdown import markdown_problem, render_markdown
-from tests.factories import make_article
+from tests.factories import make_article, make_page
 
 HOSTILE = [
     "<script>alert(1)</script>",
@@ -106,21 +106,38 @@ def test_an_editor_cannot_save_text_that_would_stall_the_page(markdown):
     with pytest.raises(ValidationError) as error:
         article.full_clean()
 
-    [message] = error.value.message_dict["body"]
-    assert message.startswith(markdown_problem(markdown))
-    assert message.endswith("Shorten or simplify the text so the page can be shown.")
+    assert error.value.message_dict["body"] == [markdown_problem(markdown)]
+    assert markdown_problem(markdown).endswith("Shorten or simplify the text so the page can be shown.")
+
+
+@pytest.mark.django_db
+def test_staff_cannot_save_a_site_page_that_would_stall_either():
+    page = make_page(body="[" * 12_000 + "x" + "]" * 12_000)
+
+    with pytest.raises(ValidationError) as error:
+        page.full_clean()
+
+    assert error.value.message_dict["body"] == [
+        "The text is 24,001 characters long; the most is 20,000. Shorten or simplify the text so the page can be shown."
+    ]
 
 
 def test_the_limits_name_what_to_change():
+    advice = " Shorten or simplify the text so the page can be shown."
     assert markdown_problem("[" * 100 + "x" + "]" * 100) == (
         "The text has 100 [ open at once (inside one another, or never closed with ]); the most is 8."
+        + advice
     )
     assert markdown_problem("".join("    " * depth + "- item\n" for depth in range(12))) == (
-        "Line 10 is nested 9 levels deep (lists, quotes or indentation); the most is 8."
+        "Line 10 is nested 9 levels deep (lists, quotes or indentation); the most is 8." + advice
     )
-    assert markdown_problem("word " * 5_000) == "The text is 25,000 characters long; the most is 20,000."
+    assert (
+        markdown_problem("word " * 5_000)
+        == "The text is 25,000 characters long; the most is 20,000." + advice
+    )
     assert markdown_problem("Intro.\n\n" + "word " * 1_100) == (
         "The paragraph at line 3 is 5,500 characters long; the most is 5,000. Break it up with blank lines."
+        + advice
     )
 
 
