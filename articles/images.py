@@ -1,9 +1,10 @@
 """Hero images: upload checks and responsive renditions made once, at upload.
 
 Only a re-encoding of the upload is stored (prolo_site.images: no EXIF, no GPS
-position, no original). Each upload becomes WebP files (served first) and JPEG files (the fallback) at a
-few widths, so a phone downloads only what it shows. The renditions' names and
-sizes are stored on the article; no image work happens while serving a page.
+position, no original). It becomes WebP files (served first) and JPEG files (the
+fallback) at a few widths, so a phone downloads only what it shows. The
+renditions' names and sizes are stored on the article; no image work happens
+while serving a page.
 """
 
 import hashlib
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from PIL import Image
+from PIL import Image, ImageOps
 
 from prolo_site.images import ALLOWED_FORMATS, check_uploaded_image, reencoded
 
@@ -82,7 +83,7 @@ def make_renditions(image_field):
         image_field.close()
     digest = hashlib.sha256(original).hexdigest()[:12]
     with Image.open(io.BytesIO(original), formats=ALLOWED_FORMATS) as opened:
-        image = opened.convert("RGB")  # stored upright and without metadata (clean_hero_image)
+        image = ImageOps.exif_transpose(opened).convert("RGB")  # upright, and no EXIF survives
     widths = sorted({min(width, image.width) for width in RENDITION_WIDTHS})
     files = []
     for width in widths:

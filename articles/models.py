@@ -184,11 +184,11 @@ class Article(models.Model):
             return problems
         if not source_numbers:
             problems.append(PublicationProblem("sources", "at least one source"))
-        uncited = sorted(set(citation_numbers(self.body)) - set(source_numbers))
-        if uncited:
-            numbers = ", ".join(str(number) for number in uncited)
-            cites = ", ".join(f"[{number}]" for number in uncited)
-            noun = "a source numbered" if len(uncited) == 1 else "sources numbered"
+        unsourced = sorted(set(citation_numbers(self.body)) - set(source_numbers))
+        if unsourced:
+            numbers = ", ".join(str(number) for number in unsourced)
+            cites = ", ".join(f"[{number}]" for number in unsourced)
+            noun = "a source numbered" if len(unsourced) == 1 else "sources numbered"
             problems.append(PublicationProblem("sources", f"{noun} {numbers} (its text cites {cites})"))
         return problems
 
