@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from articles.models import Article, Source, Topic
+from prolo_site.images import NOT_AN_IMAGE
 
 
 class SourceInlineFormSet(BaseInlineFormSet):
@@ -21,11 +22,14 @@ class SourceInlineFormSet(BaseInlineFormSet):
             for form in self.forms
             if form.cleaned_data and not form.cleaned_data.get("DELETE") and form.cleaned_data.get("citation")
         ]
-        if not kept:
-            raise ValidationError("An article needs at least one source before it can be published.")
         numbers = [form.cleaned_data["position"] for form in kept]
         if len(numbers) != len(set(numbers)):
             raise ValidationError("Two sources have the same number. Give each source its own number.")
+        # The article form shows the problems with the article's own fields.
+        problems = self.instance.publication_problems(source_numbers=numbers)
+        reasons = [problem.message for problem in problems if problem.field == "sources"]
+        if reasons:
+            raise ValidationError(reasons)
 
 
 class SourceInline(admin.StackedInline):  # stacked: every field gets a label
@@ -38,18 +42,6 @@ class SourceInline(admin.StackedInline):  # stacked: every field gets a label
         models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 60})},
         models.URLField: {"assume_scheme": "https"},
     }
-
-
-class ArticleAdminForm(forms.ModelForm):
-    class Meta:
-        model = Article
-        fields = ["summary", "status"]  # the admin's fieldsets add the rest
-
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("status") == Article.Status.PUBLISHED and not (cleaned.get("summary") or "").strip():
-            self.add_error("summary", "An article needs a summary before it can be published.")
-        return cleaned
 
 
 class ReviewOverdueFilter(admin.SimpleListFilter):
@@ -75,7 +67,6 @@ class ReviewOverdueFilter(admin.SimpleListFilter):
 
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
-    form = ArticleAdminForm
     inlines = [SourceInline]
     list_display = ["title", "topic", "publication", "review_due", "is_featured", "updated_at"]
     list_filter = ["status", ReviewOverdueFilter, "topic", "is_featured"]
@@ -85,6 +76,8 @@ class ArticleAdmin(admin.ModelAdmin):
     readonly_fields = ["preview_link", "hero_preview", "created_at", "updated_at"]
     actions = ["publish_now", "return_to_draft"]
     save_on_top = True
+    # The form field's own check comes first; it says what our upload check says.
+    formfield_overrides = {models.ImageField: {"error_messages": {"invalid_image": NOT_AN_IMAGE}}}
     fieldsets = [
         (None, {"fields": ["title", "slug", "topic", "position", "summary", "body", "is_featured"]}),
         (
@@ -143,12 +136,14 @@ class ArticleAdmin(admin.ModelAdmin):
     def publish_now(self, request, queryset):
         published = []
         for article in queryset.prefetch_related("sources"):
-            problems = article.publication_problems(source_count=len(article.sources.all()))
+            problems = article.publication_problems(
+                source_numbers=[source.position for source in article.sources.all()]
+            )
             if problems:
+                needs = [problem.need for problem in problems]
+                listed = ", ".join(needs[:-1]) + " and " + needs[-1] if len(needs) > 1 else needs[0]
                 self.message_user(
-                    request,
-                    f"“{article}” was not published: {', '.join(problems)}.",
-                    messages.ERROR,
+                    request, f"“{article}” was not published: it needs {listed}.", messages.ERROR
                 )
                 continue
             if not article.is_public:

@@ -38,6 +38,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from articles.doi import DOI_FORMAT_HINT, is_doi, normalise_doi
 from prolo_site.front_matter import read_front_matter
 
 __all__ = [
@@ -49,7 +50,6 @@ __all__ = [
     "citation_numbers",
     "load_guide",
     "load_sources",
-    "plain_text",
 ]
 
 #: Folder holding ``sources.toml`` and the ``guide/`` folder of articles.
@@ -65,9 +65,6 @@ _ARTICLE_FILENAME = re.compile(r"^(?P<position>\d{2})-(?P<slug>[a-z0-9]+(?:-[a-z
 # A citation marker: "[1]" or "[1, 3]". Not a link ("[1](...)"), not a
 # reference-style link label ("[text][1]") and not a footnote ("[^1]").
 CITATION = re.compile(r"(?<!\])\[(?P<numbers>\d+(?:\s*,\s*\d+)*)\](?![(\[:])")
-# Characters that already close a heading or list item as a unit of text.
-_CLOSING_PUNCTUATION = frozenset(".!?:;,)\"'\u201d\u2019")
-_DOI = re.compile(r"^10\.\d{4,9}/\S+$")
 _ARTICLE_KEYS = {"title", "slug", "topic", "summary", "sources"}
 _SOURCE_KEYS = {"citation", "doi", "note"}
 
@@ -80,11 +77,6 @@ class GuideSource:
     citation: str
     doi: str
     note: str
-
-    @property
-    def doi_url(self) -> str:
-        """A link to the source through doi.org, or "" when it has no DOI."""
-        return f"https://doi.org/{self.doi}" if self.doi else ""
 
 
 @dataclass(frozen=True)
@@ -127,9 +119,9 @@ def load_sources(directory: Path | str = CONTENT_DIR) -> dict[str, GuideSource]:
                 raise ValueError(f"{path}: [{key}] {field} must be a string")
         if not table["citation"].strip():
             raise ValueError(f"{path}: [{key}] has an empty citation")
-        doi = table["doi"].strip()
-        if doi and not _DOI.match(doi):
-            raise ValueError(f"{path}: [{key}] doi {doi!r} does not look like 10.NNNN/...")
+        doi = normalise_doi(table["doi"])
+        if doi and not is_doi(doi):
+            raise ValueError(f"{path}: [{key}] doi {table['doi']!r}: {DOI_FORMAT_HINT}")
         sources[key] = GuideSource(
             key=key,
             citation=table["citation"].strip(),
@@ -169,56 +161,6 @@ def citation_numbers(markdown: str) -> list[int]:
     return [
         int(number) for match in CITATION.finditer(markdown) for number in match.group("numbers").split(",")
     ]
-
-
-def plain_text(markdown: str) -> str:
-    """The words a reader actually reads, without Markdown syntax.
-
-    Heading marks, emphasis, list bullets, block quotes, HTML tags and
-    citation markers such as [1] are removed; links and images keep their
-    text. A heading or list item that has no closing punctuation gets a full
-    stop, because readers take it in as a unit of its own; this keeps
-    readability scores from treating a heading and the paragraph after it as
-    one long sentence. Paragraphs stay separated by a blank line.
-    """
-    text = markdown.replace("\r\n", "\n")
-    text = re.sub(r"^\s*(```|~~~).*$", "", text, flags=re.MULTILINE)  # code fences
-    text = re.sub(r"<!--.*?-->", "", text, flags=re.DOTALL)  # HTML comments
-    text = re.sub(r"<[^>\n]+>", "", text)  # HTML tags
-    text = re.sub(r"!\[([^\]]*)\]\([^)]*\)", r"\1", text)  # images keep alt text
-    text = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", text)  # inline links keep text
-    text = re.sub(r"\[([^\]]+)\]\[[^\]]*\]", r"\1", text)  # reference links keep text
-    text = re.sub(r"^\s*\[[^\]]+\]:\s+\S.*$", "", text, flags=re.MULTILINE)  # link definitions
-    text = re.sub(r"[ \t]*" + CITATION.pattern, "", text)  # citation markers
-    text = re.sub(r"`([^`]*)`", r"\1", text)  # inline code
-    text = re.sub(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1", r"\2", text)  # bold
-    text = re.sub(r"(?<![\w*])\*(?=\S)(.+?)(?<=\S)\*(?!\w)", r"\1", text)  # *italic*
-    text = re.sub(r"(?<!\w)_(?=\S)(.+?)(?<=\S)_(?!\w)", r"\1", text)  # _italic_
-    text = re.sub(r"^\s{0,3}([-*_])(\s*\1){2,}\s*$", "", text, flags=re.MULTILINE)  # rules
-
-    lines = []
-    for line in text.split("\n"):
-        stripped = line.strip()
-        is_unit = False
-        while True:  # block quotes, possibly nested
-            unquoted = re.sub(r"^>\s?", "", stripped)
-            if unquoted == stripped:
-                break
-            stripped = unquoted.strip()
-        heading = re.match(r"^#{1,6}\s+(.*?)\s*#*\s*$", stripped)
-        item = re.match(r"^(?:[-*+]|\d+[.)])\s+(.*)$", stripped)
-        if heading:
-            stripped, is_unit = heading.group(1), True
-        elif item:
-            stripped, is_unit = item.group(1), True
-        if is_unit and stripped and stripped[-1] not in _CLOSING_PUNCTUATION:
-            stripped += "."
-        lines.append(stripped)
-
-    text = "\n".join(lines)
-    text = re.sub(r"[ \t]{2,}", " ", text)
-    text = re.sub(r"\n{3,}", "\n\n", text)
-    return text.strip()
 
 
 def _load_article(path: Path, sources: dict[str, GuideSource]) -> GuideArticle:

@@ -1,48 +1,36 @@
 """Hero images: upload checks and responsive renditions made once, at upload.
 
-Each upload becomes WebP files (served first) and JPEG files (the fallback) at a
-few widths, so a phone downloads only what it shows. The renditions' names and
-sizes are stored on the article; no image work happens while serving a page.
+Only a re-encoding of the upload is stored (prolo_site.images: no EXIF, no GPS
+position, no original). It becomes WebP files (served first) and JPEG files (the
+fallback) at a few widths, so a phone downloads only what it shows. The
+renditions' names and sizes are stored on the article; no image work happens
+while serving a page.
 """
 
 import hashlib
 import io
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps
+
+from prolo_site.images import ALLOWED_FORMATS, check_uploaded_image, reencoded
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_SIDE_PIXELS = 6000
 RENDITION_WIDTHS = (480, 800, 1200)
-FORMATS = {"webp": ("WEBP", "image/webp"), "jpg": ("JPEG", "image/jpeg")}
+FORMATS = {"webp": "WEBP", "jpg": "JPEG"}  # file extension: Pillow's format
 SIZES = "(min-width: 46rem) 42rem, 100vw"  # the article column is at most 42rem wide
 
 
 def validate_hero_image(upload):
-    if upload.size > MAX_UPLOAD_BYTES:
-        raise ValidationError(
-            "This image is %(size)s MB. Please upload one of 10 MB or less.",
-            params={"size": round(upload.size / 1024 / 1024, 1)},
-        )
-    try:
-        upload.seek(0)
-        with Image.open(upload) as image:
-            width, height = image.size
-            image.verify()
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as error:
-        raise ValidationError(
-            "This file is not an image we can use. Please upload a JPEG, PNG or WebP."
-        ) from error
-    finally:
-        upload.seek(0)
-    if max(width, height) > MAX_SIDE_PIXELS:
-        raise ValidationError(
-            "This image is %(width)s × %(height)s pixels. Please upload one no more than 6000 pixels on each side.",
-            params={"width": width, "height": height},
-        )
+    check_uploaded_image(upload, max_bytes=MAX_UPLOAD_BYTES, max_side=MAX_SIDE_PIXELS)
+
+
+def clean_hero_image(upload):
+    """What is stored of an upload: its pixels re-encoded, no larger than the largest rendition."""
+    return reencoded(upload, max_side=max(RENDITION_WIDTHS))
 
 
 @dataclass(frozen=True)
@@ -94,14 +82,14 @@ def make_renditions(image_field):
     finally:
         image_field.close()
     digest = hashlib.sha256(original).hexdigest()[:12]
-    with Image.open(io.BytesIO(original)) as opened:
-        image = ImageOps.exif_transpose(opened).convert("RGB")  # no EXIF (location) survives
+    with Image.open(io.BytesIO(original), formats=ALLOWED_FORMATS) as opened:
+        image = ImageOps.exif_transpose(opened).convert("RGB")  # upright, and no EXIF survives
     widths = sorted({min(width, image.width) for width in RENDITION_WIDTHS})
     files = []
     for width in widths:
         height = round(image.height * width / image.width)
         resized = image.resize((width, height), Image.Resampling.LANCZOS)
-        for extension, (pil_format, _content_type) in FORMATS.items():
+        for extension, pil_format in FORMATS.items():
             buffer = io.BytesIO()
             resized.save(buffer, pil_format, quality=80, optimize=True)
             name = default_storage.save(

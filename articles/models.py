@@ -1,6 +1,7 @@
 """The patient guide: topics, articles and their numbered sources."""
 
 import math
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator
@@ -8,7 +9,10 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
-from articles.images import HeroImageRenditions, make_renditions, validate_hero_image
+from articles.doi import DOI_FORMAT_HINT, doi_url, is_doi, normalise_doi
+from articles.guide_content import citation_numbers
+from articles.images import HeroImageRenditions, clean_hero_image, make_renditions, validate_hero_image
+from prolo_site.markdown import markdown_problem
 
 WORDS_READ_PER_MINUTE = 200
 
@@ -24,6 +28,18 @@ class Topic(models.Model):
 
     def __str__(self):
         return self.name
+
+
+@dataclass(frozen=True)
+class PublicationProblem:
+    """One thing that stops an article being published, and where the editor fixes it."""
+
+    field: str  # the Article field, or "sources" for the numbered sources
+    need: str  # what the article needs, e.g. "a summary"
+
+    @property
+    def message(self):
+        return f"An article needs {self.need} before it can be published."
 
 
 class ArticleQuerySet(models.QuerySet):
@@ -124,6 +140,8 @@ class Article(models.Model):
     def save(self, *args, **kwargs):
         if self.status == self.Status.PUBLISHED and not self.published_at:
             self.published_at = timezone.now()
+        if self.hero_image and not self.hero_image._committed:  # a new upload: never stored as sent
+            self.hero_image = clean_hero_image(self.hero_image)
         super().save(*args, **kwargs)
         self._refresh_renditions()
 
@@ -139,22 +157,45 @@ class Article(models.Model):
         Article.objects.filter(pk=self.pk).update(hero_renditions=self.hero_renditions)
 
     def clean(self):
+        errors = {}
+        body_problem = markdown_problem(self.body)
+        if body_problem:
+            errors["body"] = body_problem
         if self.hero_image and not self.hero_alt.strip():
-            raise ValidationError({"hero_alt": "Describe the image for people who cannot see it."})
+            errors["hero_alt"] = "Describe the image for people who cannot see it."
         if self.reviewed_on and not self.reviewer_id:
-            raise ValidationError({"reviewer": "Say who reviewed the article, or clear the review date."})
-        if self.status == self.Status.PUBLISHED and not self.published_at:
-            self.published_at = timezone.now()
+            errors["reviewer"] = "Say who reviewed the article, or clear the review date."
+        if self.status == self.Status.PUBLISHED:
+            # The sources are not known here (an admin form edits them inline, and
+            # the inline's formset checks them with the same rule).
+            for problem in self.publication_problems(source_numbers=None):
+                errors.setdefault(problem.field, problem.message)
+            if not self.published_at:
+                self.published_at = timezone.now()
+        if errors:
+            raise ValidationError(errors)
 
-    def publication_problems(self, *, source_count):
-        """Why this article may not be published yet; empty when it may."""
+    def publication_problems(self, *, source_numbers):
+        """What stops this article being published; empty when nothing does.
+
+        ``source_numbers`` are the numbers of its sources ([1], [2]...), or None
+        where they are not known yet: then only the article's own fields are checked.
+        """
         problems = []
         if not self.summary.strip():
-            problems.append("add a summary")
-        if source_count < 1:
-            problems.append("add at least one source")
+            problems.append(PublicationProblem("summary", "a summary"))
         if self.hero_image and not self.hero_alt.strip():
-            problems.append("describe the image (alt text)")
+            problems.append(PublicationProblem("hero_alt", "a description of its image (alt text)"))
+        if source_numbers is None:
+            return problems
+        if not source_numbers:
+            problems.append(PublicationProblem("sources", "at least one source"))
+        unsourced = sorted(set(citation_numbers(self.body)) - set(source_numbers))
+        if unsourced:
+            numbers = ", ".join(str(number) for number in unsourced)
+            cites = ", ".join(f"[{number}]" for number in unsourced)
+            noun = "a source numbered" if len(unsourced) == 1 else "sources numbered"
+            problems.append(PublicationProblem("sources", f"{noun} {numbers} (its text cites {cites})"))
         return problems
 
     @property
@@ -208,10 +249,10 @@ class Source(models.Model):
         return f"[{self.position}] {self.citation[:80]}"
 
     def clean(self):
-        self.doi = self.doi.strip().removeprefix("https://doi.org/").removeprefix("doi:")
-        if self.doi and not self.doi.startswith("10."):
-            raise ValidationError({"doi": "A DOI starts with 10., for example 10.1038/srep25247."})
+        self.doi = normalise_doi(self.doi)
+        if self.doi and not is_doi(self.doi):
+            raise ValidationError({"doi": DOI_FORMAT_HINT})
 
     @property
     def doi_url(self):
-        return f"https://doi.org/{self.doi}" if self.doi else ""
+        return doi_url(self.doi)

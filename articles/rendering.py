@@ -6,12 +6,12 @@ from articles.guide_content import CITATION
 from prolo_site.markdown import RenderedMarkdown, render_markdown
 
 
-def link_citations(markdown, source_count):
+def link_citations(markdown, source_numbers):
     """Turn [n] into a link to source n, for every n the article has."""
 
     def replace(match):
         numbers = [int(number) for number in match.group("numbers").split(",")]
-        if not all(1 <= number <= source_count for number in numbers):
+        if not all(number in source_numbers for number in numbers):
             return match.group(0)
         links = ", ".join(
             f'<a href="#source-{number}"><span class="visually-hidden">source </span>{number}</a>'
@@ -22,11 +22,13 @@ def link_citations(markdown, source_count):
     return CITATION.sub(replace, markdown)
 
 
-def render_article_body(article, source_count) -> RenderedMarkdown:
-    """Rendered once per saved version of the article, then served from the cache."""
-    key = f"article-body:{article.pk}:{article.updated_at.timestamp()}:{source_count}"
+def render_article_body(article, source_numbers) -> RenderedMarkdown:
+    """Rendered once per saved version of the article and its sources, then served from the cache."""
+    source_numbers = frozenset(source_numbers)
+    numbers_key = ",".join(str(number) for number in sorted(source_numbers))
+    key = f"article-body:{article.pk}:{article.updated_at.timestamp()}:{numbers_key}"
     rendered = cache.get(key)
     if rendered is None:
-        rendered = render_markdown(link_citations(article.body, source_count))
+        rendered = render_markdown(link_citations(article.body, source_numbers))
         cache.set(key, rendered, timeout=60 * 60 * 24)
     return rendered

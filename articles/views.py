@@ -41,7 +41,7 @@ def article_detail(request, slug):
         raise Http404("No such article")
 
     sources = list(article.sources.all())
-    body = render_article_body(article, len(sources))
+    body = render_article_body(article, [source.position for source in sources])
     related = _related_articles(article)
     response = render(
         request,

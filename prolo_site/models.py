@@ -8,6 +8,12 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 
+from prolo_site.images import check_uploaded_image, reencoded
+from prolo_site.markdown import markdown_problem
+
+PROVIDER_PHOTO_MAX_BYTES = 10 * 1024 * 1024
+PROVIDER_PHOTO_STORED_SIDE = 480  # shown at 120 px: room for screens of 3 or 4 pixels per point
+
 
 class Clinic(models.Model):
     """The one clinic this site is for (a single row, edited in the admin)."""
@@ -106,9 +112,22 @@ class Provider(models.Model):
     def __str__(self):
         return self.display_name
 
+    def save(self, *args, **kwargs):
+        if self.photo and not self.photo._committed:  # a new upload: never stored as sent
+            self.photo = reencoded(self.photo, max_side=PROVIDER_PHOTO_STORED_SIDE)
+        super().save(*args, **kwargs)
+
     def clean(self):
+        errors = {}
+        if self.photo and not self.photo._committed:  # a new upload
+            try:
+                check_uploaded_image(self.photo, max_bytes=PROVIDER_PHOTO_MAX_BYTES, max_side=6000)
+            except ValidationError as error:
+                errors["photo"] = error.messages
         if self.photo and not self.photo_alt.strip():
-            raise ValidationError({"photo_alt": "Describe the photo for people who cannot see it."})
+            errors["photo_alt"] = "Describe the photo for people who cannot see it."
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def display_name(self):
@@ -147,6 +166,11 @@ class Page(models.Model):
 
     def get_absolute_url(self):
         return reverse("page", kwargs={"slug": self.slug})
+
+    def clean(self):
+        problem = markdown_problem(self.body)
+        if problem:
+            raise ValidationError({"body": problem})
 
     def body_with_facts(self, *, clinic_phone, retention_days):
         """The body with its placeholders filled in from the clinic's current settings.

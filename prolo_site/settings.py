@@ -246,6 +246,19 @@ if MEDIA_STORAGE == "s3":
         ),
     ]
 
+# Backups: django-dbbackup (`manage.py dbbackup`, `mediabackup`, `dbrestore`, `mediarestore`;
+# README "Backups"). SQLite through its online backup API, each copy checked with PRAGMA
+# integrity_check (prolo_site/backups.py); PostgreSQL with pg_dump --format=custom.
+INSTALLED_APPS += ["dbbackup"]
+BACKUP_DIR = Path(os.environ.get("DJANGO_BACKUP_DIR", BASE_DIR / "backups"))
+STORAGES["dbbackup"] = {
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {"location": str(BACKUP_DIR)},
+}
+DBBACKUP_CONNECTOR_MAPPING = {"django.db.backends.sqlite3": "prolo_site.backups.CheckedSqliteBackupConnector"}
+# How many database backups, and media backups, `--clean` keeps (the newest).
+DBBACKUP_CLEANUP_KEEP = DBBACKUP_CLEANUP_KEEP_MEDIA = env_int("DJANGO_BACKUP_KEEP", 30)
+
 # Email: console locally; SMTP in production (EMAIL_HOST and friends).
 EMAIL_BACKEND = os.environ.get("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")

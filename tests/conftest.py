@@ -105,10 +105,25 @@ def browser(chromium, live_server, request):
 @pytest.fixture
 def tiny_png():
     """A real 1600 × 900 PNG, made with Pillow."""
-    import io
+    from tests.helpers import png
 
-    from PIL import Image
+    return png((1600, 900))
 
-    buffer = io.BytesIO()
-    Image.new("RGB", (1600, 900), (30, 120, 140)).save(buffer, "PNG")
-    return buffer.getvalue()
+
+@pytest.fixture
+def editor(django_user_model):
+    """A member of the Editors group, as `create_demo_staff` makes one."""
+    from django.contrib.auth.models import Group
+
+    user = django_user_model.objects.create_user(
+        "editor", email="editor@clinic.test", password="a-long-password-1", is_staff=True
+    )
+    user.groups.add(Group.objects.get(name="Editors"))
+    return user
+
+
+@pytest.fixture
+def editor_client(client, editor):
+    """The test client, logged in as the editor."""
+    client.force_login(editor)
+    return client

@@ -1,38 +1,27 @@
 """Editors draft, preview, publish, schedule, upload images and keep reviews current."""
 
 import io
+import os
 import re
 from io import StringIO
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core import mail
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
+from PIL import Image
 
-from articles.models import Article
-from tests.factories import make_article, make_topic
+from articles.models import Article, Source
+from prolo_site.images import INCOMPLETE, NOT_AN_IMAGE
+from tests.factories import make_appointment_request, make_article, make_topic
+from tests.helpers import POSTSCRIPT, assert_clean, half_a_jpeg, phone_photo, png, stored_files
 
 pytestmark = pytest.mark.django_db
 
 ADD_URL = "/admin/articles/article/add/"
-
-
-@pytest.fixture
-def editor(django_user_model):
-    user = django_user_model.objects.create_user(
-        "editor", email="editor@clinic.test", password="a-long-password-1", is_staff=True
-    )
-    user.groups.add(Group.objects.get(name="Editors"))
-    return user
-
-
-@pytest.fixture
-def editor_client(client, editor):
-    client.force_login(editor)
-    return client
 
 
 def article_form(**overrides):
@@ -130,11 +119,7 @@ def test_scheduling_keeps_the_article_hidden_until_its_time(editor_client):
 
 
 def png_upload(size=(1600, 900), name="hip.png"):
-    from PIL import Image
-
-    buffer = io.BytesIO()
-    Image.new("RGB", size, (200, 80, 60)).save(buffer, "PNG")
-    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
+    return SimpleUploadedFile(name, png(size), content_type="image/png")
 
 
 def test_uploaded_image_gets_webp_renditions_and_a_thumbnail_in_the_admin(editor_client, client):
@@ -184,7 +169,7 @@ def test_a_file_that_is_not_an_image_is_refused(editor_client):
     response = editor_client.post(ADD_URL, article_form(hero_image=fake, hero_alt="x"))
 
     assert response.status_code == 200
-    assert "Upload a valid image" in response.content.decode() or "not an image" in response.content.decode()
+    assert NOT_AN_IMAGE in response.content.decode()
     assert not Article.objects.exists()
 
 
@@ -193,8 +178,64 @@ def test_a_huge_image_is_refused_with_its_size(editor_client):
         ADD_URL, article_form(hero_image=png_upload(size=(7000, 200)), hero_alt="x")
     )
 
-    assert "no more than 6000 pixels on each side" in response.content.decode()
+    assert (
+        "This image is 7000 × 200 pixels. Please upload one no more than 6000 pixels on each side."
+        in response.content.decode()
+    )
     assert not Article.objects.exists()
+
+
+def test_an_image_over_10_mb_is_refused_with_its_size(editor_client):
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    # Noise does not compress: about 11 MB of PNG, within the 6000 px limit.
+    Image.frombytes("RGB", (2200, 1700), os.urandom(2200 * 1700 * 3)).save(buffer, "PNG", compress_level=0)
+    upload = SimpleUploadedFile("noise.png", buffer.getvalue(), content_type="image/png")
+
+    response = editor_client.post(ADD_URL, article_form(hero_image=upload, hero_alt="x"))
+
+    assert "This image is 10.7 MB. Please upload one of 10 MB or less." in response.content.decode()
+    assert not Article.objects.exists()
+
+
+def test_only_a_re_encoding_of_the_upload_is_stored_never_the_original(editor_client, media_root):
+    data = article_form(status="published", hero_alt="A knee", hero_image=phone_photo())
+
+    assert editor_client.post(ADD_URL, data).status_code == 302
+
+    article = Article.objects.get()
+    files = stored_files(media_root)
+    assert len(files) == 1 + 6  # the stored image, and 3 widths × 2 formats of renditions
+    assert not any("IMG_20261201" in path.name for path in files)  # no guessable original
+    for path in files:
+        assert_clean(path)
+    assert (media_root / article.hero_image.name).is_file()
+    with Image.open(media_root / article.hero_image.name) as stored:
+        assert stored.size == (1200, 900)  # no larger than the largest rendition
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (POSTSCRIPT, NOT_AN_IMAGE),
+        ("half-a-jpeg", INCOMPLETE),
+        ("6000x1", "This image is 6000 × 1 pixels. Please upload one at least 100 pixels on each side"),
+    ],
+    ids=["postscript-named-png", "half-a-jpeg", "6000x1"],
+)
+def test_an_unusable_upload_is_refused_with_the_reason_and_leaves_no_file(
+    editor_client, media_root, content, message
+):
+    content = {"half-a-jpeg": half_a_jpeg, "6000x1": lambda: png((6000, 1))}.get(content, lambda: content)()
+    upload = SimpleUploadedFile("hip.png", content, content_type="image/png")
+
+    response = editor_client.post(ADD_URL, article_form(hero_image=upload, hero_alt="x"))
+
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Article.objects.exists()
+    assert stored_files(media_root) == []
 
 
 def test_overdue_reviews_are_filterable_and_highlighted(editor_client):
@@ -212,8 +253,97 @@ def test_overdue_reviews_are_filterable_and_highlighted(editor_client):
     assert "<strong>Overdue since" in html
 
 
-def test_editors_cannot_manage_appointments_or_users(editor_client):
-    assert editor_client.get("/admin/auth/user/").status_code == 403
+def test_an_editor_writes_changes_and_publishes_articles_and_sources(editor_client):
+    assert editor_client.post(ADD_URL, article_form()).status_code == 302
+    article = Article.objects.get()
+    source = article.sources.get()
+
+    change = article_form(
+        title="Prolotherapy and the hip joint",
+        body="## Hips\n\nSome text [1] and more [2].\n\n## More\n\nMore text.",
+        **{
+            "sources-TOTAL_FORMS": "2",
+            "sources-INITIAL_FORMS": "1",
+            "sources-0-id": source.pk,
+            "sources-0-article": article.pk,
+            "sources-0-citation": "Hauser RA, et al. A systematic review, corrected. 2016;9:139-159.",
+            "sources-1-position": "2",
+            "sources-1-citation": "Sit RW, et al. Dextrose prolotherapy. Sci Rep. 2016;6:25247.",
+            "sources-1-doi": "10.1038/srep25247",
+            "sources-1-url": "",
+            "sources-1-note": "",
+        },
+    )
+    assert editor_client.post(f"/admin/articles/article/{article.pk}/change/", change).status_code == 302
+    article.refresh_from_db()
+    assert article.title == "Prolotherapy and the hip joint"
+    assert [(s.position, s.citation[:8]) for s in article.sources.all()] == [(1, "Hauser R"), (2, "Sit RW, ")]
+
+    editor_client.post(
+        "/admin/articles/article/", {"action": "publish_now", "_selected_action": [article.pk]}
+    )
+    article.refresh_from_db()
+    assert article.is_public
+
+
+def test_an_editor_sees_no_appointment_request_and_manages_no_account(editor_client):
+    appointment_request = make_appointment_request()
+
+    index = editor_client.get("/admin/").content.decode()
+    assert "Patient guide" in index
+    assert "Appointment requests" not in index and "Users" not in index
+    for url in (
+        "/admin/appointments/appointmentrequest/",
+        f"/admin/appointments/appointmentrequest/{appointment_request.pk}/change/",
+        "/admin/auth/user/",
+        "/admin/auth/user/add/",
+        "/admin/auth/group/",
+    ):
+        assert editor_client.get(url).status_code == 403, url
+    assert appointment_request.name not in editor_client.get("/admin/").content.decode()
+
+
+def test_publishing_with_a_citation_that_has_no_source_is_refused(editor_client):
+    body = "## Hips\n\nSome text [1].\n\n## More\n\nMore text [2, 3]."
+
+    response = editor_client.post(ADD_URL, article_form(status="published", body=body))
+
+    assert response.status_code == 200
+    assert (
+        "An article needs sources numbered 2, 3 (its text cites [2], [3]) before it can be published."
+        in response.content.decode()
+    )
+    assert not Article.objects.exists()
+    # As a draft it may wait for its sources.
+    assert editor_client.post(ADD_URL, article_form(body=body)).status_code == 302
+
+
+def test_a_body_nested_too_deep_to_show_is_refused_with_the_reason(editor_client):
+    body = "".join("    " * depth + "- item\n" for depth in range(12))
+
+    response = editor_client.post(ADD_URL, article_form(body=body))
+
+    assert response.status_code == 200
+    assert (
+        "Line 10 is nested 9 levels deep (lists, quotes or indentation); the most is 8. "
+        "Shorten or simplify the text so the page can be shown." in response.content.decode()
+    )
+    assert not Article.objects.exists()
+
+
+def test_a_pasted_doi_link_is_stored_as_the_bare_doi(editor_client):
+    data = article_form(**{"sources-0-doi": " https://doi.org/10.4137/CMAMD.S39160 "})
+
+    assert editor_client.post(ADD_URL, data).status_code == 302
+
+    assert Source.objects.get().doi == "10.4137/CMAMD.S39160"
+
+
+def test_something_that_is_not_a_doi_is_refused(editor_client):
+    response = editor_client.post(ADD_URL, article_form(**{"sources-0-doi": "10.12/not-a-doi"}))
+
+    assert "A DOI looks like 10.1038/srep25247" in response.content.decode()
+    assert not Article.objects.exists()
 
 
 def test_publish_action_refuses_articles_that_are_not_ready(editor_client):
@@ -231,7 +361,23 @@ def test_publish_action_refuses_articles_that_are_not_ready(editor_client):
     ready.refresh_from_db()
     not_ready.refresh_from_db()
     assert ready.is_public and not not_ready.is_public
-    assert "was not published: add a summary, add at least one source." in response.content.decode()
+    assert (
+        "“What is prolotherapy?” was not published: it needs a summary, at least one source "
+        "and a source numbered 1 (its text cites [1])." in response.content.decode()
+    )
+
+
+def test_publish_action_refuses_an_image_without_alt_text(editor_client, tiny_png):
+    article = make_article(status=Article.Status.DRAFT, published_at=None)
+    article.hero_image.save("knee.png", ContentFile(tiny_png))  # saved as older versions allowed
+
+    response = editor_client.post(
+        "/admin/articles/article/", {"action": "publish_now", "_selected_action": [article.pk]}, follow=True
+    )
+
+    article.refresh_from_db()
+    assert not article.is_public
+    assert "was not published: it needs a description of its image (alt text)." in response.content.decode()
 
 
 def test_review_due_command_prints_and_emails_the_editors(editor):

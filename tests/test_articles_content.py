@@ -20,14 +20,15 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
+from articles.doi import is_doi  # noqa: E402
 from articles.guide_content import (  # noqa: E402
     CONTENT_DIR,
     TOPICS,
     citation_numbers,
     load_guide,
     load_sources,
-    plain_text,
 )
+from tests.helpers import plain_text, reading_grade  # noqa: E402
 
 ORIGINALITY_CHECK = Path(__file__).resolve().parents[2] / "shared" / "tools" / "originality-check"
 
@@ -40,20 +41,11 @@ MAX_MEDIAN_GRADE = 7.0
 OTHER_PEOPLE = ("Andrus", "Jenny", "Climan", "Anastasia")
 # Titles and credentials that only appear next to a person's name.
 PERSON_MARKERS = re.compile(r"\bDr\.?\s+[A-Z]|\b(?:MD|PhD|RDN|CD-N|DPM|MPH)\b|\breviewed by\b", re.IGNORECASE)
-DOI = re.compile(r"^10\.\d{4,9}/\S+$")
 
 
 @pytest.fixture(scope="module")
 def guide():
     return load_guide()
-
-
-@pytest.fixture(scope="module")
-def fk_grade():
-    """Flesch-Kincaid grade from textstat 0.7.3, which counts syllables with Pyphen's
-    bundled dictionaries and so works offline (later versions fetch nltk's cmudict)."""
-    textstat = pytest.importorskip("textstat")
-    return textstat.flesch_kincaid_grade
 
 
 def _author_surnames() -> set[str]:
@@ -115,9 +107,7 @@ def test_every_source_is_used_by_some_article(guide):
 def test_dois_look_like_dois():
     data = tomllib.loads((CONTENT_DIR / "sources.toml").read_text(encoding="utf-8"))
     bad = {
-        key: table.get("doi")
-        for key, table in data.items()
-        if table.get("doi") and not DOI.match(table["doi"])
+        key: table.get("doi") for key, table in data.items() if table.get("doi") and not is_doi(table["doi"])
     }
     assert not bad, f"DOIs must look like 10.NNNN/...: {bad}"
     assert all(table.get("citation") for table in data.values()), "every source needs a citation"
@@ -126,10 +116,8 @@ def test_dois_look_like_dois():
 # --- Writing ----------------------------------------------------------------
 
 
-def test_readability(guide, fk_grade):
-    grades = {
-        article.slug: fk_grade(plain_text(article.summary + "\n\n" + article.body)) for article in guide
-    }
+def test_readability(guide):
+    grades = {article.slug: reading_grade(article.summary + "\n\n" + article.body) for article in guide}
     report = ", ".join(f"{slug}: {grade:.1f}" for slug, grade in grades.items())
     median = statistics.median(grades.values())
     too_hard = {slug: grade for slug, grade in grades.items() if grade > MAX_GRADE}
@@ -344,6 +332,18 @@ def test_loader_names_the_file_when_something_is_wrong(tmp_path, change, message
     with pytest.raises(ValueError, match=message) as error:
         load_guide(directory)
     assert "01-a-title.md" in str(error.value)
+
+
+def test_loader_keeps_the_bare_doi_and_refuses_what_is_not_one(tmp_path):
+    directory = _write_guide(tmp_path, GOOD_ARTICLE)
+    sources = directory / "sources.toml"
+    sources.write_text(SOURCES_TOML.replace('"10.1234/test.1"', '"https://doi.org/10.1234/test.1"'))
+    [article] = load_guide(directory)
+    assert article.sources[0].doi == "10.1234/test.1"
+
+    sources.write_text(SOURCES_TOML.replace('"10.1234/test.1"', '"10.12/test.1"'))
+    with pytest.raises(ValueError, match=r"\[one\] doi '10.12/test.1': A DOI looks like 10.1038/srep25247"):
+        load_guide(directory)
 
 
 def test_plain_text_keeps_only_what_a_reader_reads():

@@ -1,25 +1,17 @@
 """The guide's pages as a reader and an editor see them."""
 
 import re
-import time
 from io import StringIO
 
 import pytest
-from django.contrib.auth.models import Group
+import time_machine
 from django.core.management import call_command
 from django.utils import timezone
 
 from articles.models import Article
-from tests.factories import make_article, make_clinic, make_provider, make_topic
+from tests.factories import make_article, make_clinic, make_provider, make_source, make_topic
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def editor(django_user_model):
-    user = django_user_model.objects.create_user("editor", password="a-long-password-1", is_staff=True)
-    user.groups.add(Group.objects.get(name="Editors"))
-    return user
 
 
 def test_index_groups_published_articles_by_topic_with_summaries(client):
@@ -61,6 +53,21 @@ def test_sources_render_in_order_with_doi_links_and_citations_link_to_them(clien
     assert positions == sorted(positions)
     assert '<a href="https://doi.org/10.1000/test.2">doi:10.1000/test.2</a>' in sources
     assert 'href="#source-3"' in html.split('id="sources-heading"', 1)[0]
+
+
+def test_only_citations_of_sources_the_article_has_become_links(client):
+    article = make_article(
+        sources=0, status=Article.Status.DRAFT, body="## A\n\nOne [1]. Two [2]. Three [3]."
+    )
+    make_source(article, position=1)
+    make_source(article, position=3)
+    article.status = Article.Status.PUBLISHED
+    article.save()
+
+    body = client.get(article.get_absolute_url()).content.decode().split('id="sources-heading"', 1)[0]
+
+    assert 'href="#source-1"' in body and 'href="#source-3"' in body
+    assert 'href="#source-2"' not in body and "Two [2]." in body
 
 
 def test_article_shows_summary_reading_time_disclaimer_call_to_action_and_phone(client):
@@ -119,11 +126,10 @@ def test_drafts_are_hidden_from_the_public(client):
     assert client.get(draft.get_absolute_url()).status_code == 404
 
 
-def test_editors_preview_drafts_on_the_real_page_marked_noindex(client, editor):
+def test_editors_preview_drafts_on_the_real_page_marked_noindex(editor_client):
     draft = make_article(status=Article.Status.DRAFT, published_at=None, title="Coming soon")
-    client.force_login(editor)
 
-    response = client.get(draft.get_absolute_url())
+    response = editor_client.get(draft.get_absolute_url())
 
     assert response.status_code == 200
     html = response.content.decode()
@@ -134,13 +140,14 @@ def test_editors_preview_drafts_on_the_real_page_marked_noindex(client, editor):
 
 
 def test_scheduled_article_appears_at_its_time(client):
-    article = make_article(published_at=timezone.now() + timezone.timedelta(seconds=1.5))
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        article = make_article(published_at=timezone.now() + timezone.timedelta(hours=2))
 
-    assert client.get(article.get_absolute_url()).status_code == 404
-    assert "What is prolotherapy?" not in client.get("/articles/").content.decode()
-    time.sleep(1.6)
-    assert client.get(article.get_absolute_url()).status_code == 200
-    assert "What is prolotherapy?" in client.get("/articles/").content.decode()
+        assert client.get(article.get_absolute_url()).status_code == 404
+        assert "What is prolotherapy?" not in client.get("/articles/").content.decode()
+        traveller.shift(timezone.timedelta(hours=2))
+        assert client.get(article.get_absolute_url()).status_code == 200
+        assert "What is prolotherapy?" in client.get("/articles/").content.decode()
 
 
 def test_article_page_makes_a_fixed_number_of_queries(client, django_assert_max_num_queries):

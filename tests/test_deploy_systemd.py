@@ -18,7 +18,7 @@ SCHEDULE = {
     "prolo-purge-appointment-requests.timer": ("purge_appointment_requests", "*-*-* 03:30"),
     "prolo-clearsessions.timer": ("clearsessions", "*-*-* 04:00"),
     "prolo-articles-review-due.timer": ("articles_review_due", "Mon *-*-* 07:00"),
-    "prolo-backup.timer": ("backup_database", "*-*-* 02:15"),
+    "prolo-backup.timer": ("dbbackup", "*-*-* 02:15"),
 }
 
 

@@ -1,5 +1,8 @@
-"""backup_database: a consistent copy of a live SQLite database, and pg_dump advice on PostgreSQL."""
+"""Backups with django-dbbackup, run as cron runs them: a live database backed up while
+requests are written, restored into a fresh one; retention; media; a broken copy refused."""
 
+import json
+import os
 import shutil
 import sqlite3
 import threading
@@ -8,143 +11,282 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, connections, transaction
 
+from appointments.models import AppointmentRequest
+from prolo_site.backups import integrity_problems
+from tests.factories import make_appointment_request
 from tests.helpers import run_manage, site_environ
 
-on_sqlite = pytest.mark.skipif(
-    connection.vendor != "sqlite", reason="backs up SQLite; runs in the SQLite pass of the suite"
+on_sqlite = pytest.mark.skipif(connection.vendor != "sqlite", reason="runs in the SQLite pass of the suite")
+on_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql" or not (shutil.which("pg_dump") and shutil.which("pg_restore")),
+    reason="needs PostgreSQL with pg_dump and pg_restore (the PostgreSQL pass of the suite)",
 )
 
 
-# A production-like process for manage.py (see tests/helpers.py).
-SITE = {
-    "DJANGO_SECRET_KEY": "test-only-secret-key-for-a-subprocess-0123456789abcdefghijklmnop",
-    "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-}
+def run_cron_job(*args, database_url, backup_dir, **env_overrides):
+    """manage.py in a fresh process with only the environment a cron job would have."""
+    env = site_environ(
+        DJANGO_SECRET_KEY="test-only-secret-key-for-a-subprocess-0123456789abcdefghijklmnop",
+        DJANGO_ALLOWED_HOSTS="127.0.0.1",
+        DATABASE_URL=database_url,
+        DJANGO_BACKUP_DIR=backup_dir,
+        **env_overrides,
+    )
+    return run_manage(*args, env=env)
 
 
-def table_counts(path):
-    database = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        tables = [
-            name
-            for (name,) in database.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
-            )
-        ]
-        return {table: database.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()[0] for table in tables}  # noqa: S608
-    finally:
-        database.close()
+def backups_in(folder):
+    return sorted(path.name for path in Path(folder).iterdir() if not path.name.endswith(".metadata"))
 
 
-class SessionWriter(threading.Thread):
-    """Another process's connection, committing one row after another into django_session."""
+class RequestWriter(threading.Thread):
+    """Patients sending requests: one committed appointment request after another."""
 
-    def __init__(self, database_path):
+    def __init__(self):
         super().__init__(daemon=True)
-        self.database_path = database_path
         self.committed = 0
         self.stop = threading.Event()
         self.error = None
 
     def run(self):
-        database = sqlite3.connect(self.database_path, timeout=20)
         try:
             while not self.stop.is_set():
-                key = f"backup-test-{self.committed + 1:06d}"
-                database.execute(
-                    "INSERT INTO django_session (session_key, session_data, expire_date) "
-                    "VALUES (?, 'x', '2099-01-01 00:00:00')",
-                    [key],
-                )
-                database.commit()
+                with transaction.atomic():  # the request and its history row, as the form stores them
+                    make_appointment_request()
                 self.committed += 1
         except Exception as error:  # reported by the test, not lost in the thread
             self.error = error
         finally:
-            database.close()
+            connections.close_all()
+
+    def wait_for(self, count):
+        while self.committed < count and self.is_alive():
+            self.stop.wait(0.01)  # waiting for the other thread's commits, not for time
+
+
+def live_counts():
+    with connection.cursor() as cursor:
+        counts = {}
+        for table in connection.introspection.table_names(cursor):
+            cursor.execute(f"SELECT COUNT(*) FROM {connection.ops.quote_name(table)}")  # noqa: S608
+            counts[table] = cursor.fetchone()[0]
+        return counts
+
+
+def request_ids():
+    return list(AppointmentRequest.objects.order_by("pk").values_list("pk", flat=True))
+
+
+def backup_while_requests_are_written(database_url, backup_dir):
+    """Back up with the cron line while another thread commits requests; the counts around it."""
+    call_command("load_demo_content", stdout=StringIO())
+    writer = RequestWriter()
+    writer.start()
+    try:
+        writer.wait_for(30)
+        before = live_counts()
+        result = run_cron_job(
+            "dbbackup", "--noinput", "--quiet", database_url=database_url, backup_dir=backup_dir
+        )
+        after = live_counts()
+        writer.wait_for(writer.committed + 5)  # still writing after the backup finished
+    finally:
+        writer.stop.set()
+        writer.join(timeout=30)
+    assert writer.error is None, writer.error
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout + result.stderr == ""  # quiet: cron mails only failures
+    return before, after, request_ids()
+
+
+def assert_one_committed_moment(before, after, live_ids, restored, restored_ids):
+    assert restored.keys() == before.keys()
+    for table, count in restored.items():
+        assert before[table] <= count <= after[table], table
+    for table in ("prolo_site_clinic", "prolo_site_provider", "articles_article", "articles_source"):
+        assert restored[table] == before[table] > 0, table
+    # Every request committed up to one moment, and none after it.
+    assert before["appointments_appointmentrequest"] <= len(restored_ids) < len(live_ids)
+    assert restored_ids == live_ids[: len(restored_ids)]
 
 
 @on_sqlite
-def test_backup_taken_while_another_connection_writes_restores_to_the_same_data(transactional_db, tmp_path):
-    call_command("load_demo_content", stdout=StringIO())
-    live_path = connection.settings_dict["NAME"]
-    writer = SessionWriter(live_path)
-    writer.start()
+def test_sqlite_backup_while_requests_are_written_restores_into_a_fresh_database(transactional_db, tmp_path):
+    live_path = Path(connection.settings_dict["NAME"])
+    backup_dir = tmp_path / "backups"
+
+    before, after, live_ids = backup_while_requests_are_written(f"sqlite:///{live_path}", backup_dir)
+
+    [backup] = backups_in(backup_dir)
+    assert backup.endswith(".sqlite3")
+    metadata = json.loads((backup_dir / f"{backup}.metadata").read_text())
+    assert metadata["connector"] == "prolo_site.backups.CheckedSqliteBackupConnector"  # online backup API
+    assert integrity_problems(backup_dir / backup) == []
+    assert (backup_dir / backup).read_bytes()[18:20] == b"\x01\x01"  # one file: no WAL beside it, ever
+    assert sorted(path.name for path in backup_dir.iterdir()) == [backup, f"{backup}.metadata"]
+
+    restored = tmp_path / "restored" / "db.sqlite3"  # a fresh site: no database yet
+    result = run_cron_job(
+        "dbrestore", "--noinput", "--quiet", database_url=f"sqlite:///{restored}", backup_dir=backup_dir
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+    database = sqlite3.connect(restored)
     try:
-        while writer.committed < 50 and writer.is_alive():
-            writer.stop.wait(0.01)
-        # The latest commits are still in the WAL file, where a plain file copy would miss them.
-        assert Path(f"{live_path}-wal").stat().st_size > 0
-        committed_before = writer.committed
-        out, err = StringIO(), StringIO()
-        call_command("backup_database", output=str(tmp_path / "backups"), stdout=out, stderr=err)
-        committed_after = writer.committed
+        assert database.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        tables = [name for (name,) in database.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        restored_counts = {
+            table: database.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()[0]  # noqa: S608
+            for table in tables
+            if not table.startswith("sqlite_")
+        }
+        restored_ids = [
+            pk for (pk,) in database.execute("SELECT id FROM appointments_appointmentrequest ORDER BY id")
+        ]
     finally:
-        writer.stop.set()
-        writer.join(timeout=10)
-    assert writer.error is None, writer.error
-
-    backup = Path(out.getvalue().strip())
-    assert backup.parent == tmp_path / "backups"
-    assert backup.name.startswith(Path(live_path).stem) and backup.suffix == ".sqlite3"
-    assert "verified" in err.getvalue()
-    assert sorted(path.name for path in backup.parent.iterdir()) == [backup.name]  # no partial file left
-
-    # Restore: the backup becomes the database file of a fresh site.
-    restored = tmp_path / "restored" / "db.sqlite3"
-    restored.parent.mkdir()
-    shutil.copyfile(backup, restored)
-    check = sqlite3.connect(restored)
-    assert check.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    keys = [key for (key,) in check.execute("SELECT session_key FROM django_session ORDER BY session_key")]
-    check.close()
-
-    live_counts, restored_counts = table_counts(live_path), table_counts(restored)
-    assert live_counts.keys() == restored_counts.keys()
-    for table in ("prolo_site_clinic", "prolo_site_provider", "prolo_site_page", "articles_article",
-                  "articles_source", "auth_permission", "django_migrations"):  # fmt: skip
-        assert restored_counts[table] == live_counts[table] > 0, table
-    assert {table: count for table, count in restored_counts.items() if table != "django_session"} == {
-        table: count for table, count in live_counts.items() if table != "django_session"
-    }
-    # One committed moment: every session written up to some point, in order, and none after it.
-    assert committed_before <= len(keys) <= committed_after
-    assert keys == [f"backup-test-{number:06d}" for number in range(1, len(keys) + 1)]
+        database.close()
+    assert_one_committed_moment(before, after, live_ids, restored_counts, restored_ids)
 
     # Django sees a complete, migrated database in the restored file.
-    result = run_manage("migrate", "--check", env=site_environ(**SITE, DATABASE_URL=f"sqlite:///{restored}"))
+    result = run_cron_job("migrate", "--check", database_url=f"sqlite:///{restored}", backup_dir=backup_dir)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@on_sqlite
-def test_each_backup_gets_its_own_file(transactional_db, tmp_path):
-    call_command("load_demo_content", stdout=StringIO())
-    paths = set()
-    for _ in range(2):
-        out = StringIO()
-        call_command("backup_database", output=str(tmp_path), stdout=out, stderr=StringIO())
-        paths.add(out.getvalue().strip())
+@on_postgresql
+def test_postgresql_backup_while_requests_are_written_restores_into_a_fresh_database(
+    transactional_db, tmp_path
+):
+    import psycopg
 
-    assert len(paths) == 2
-    assert all(Path(path).is_file() for path in paths)
+    settings = connection.settings_dict
+    server = f"postgres://{settings['USER']}:{settings['PASSWORD'] or ''}@{settings['HOST']}:{settings['PORT'] or 5432}"
+    fresh_name = f"{settings['NAME']}_restored"
+    backup_dir = tmp_path / "backups"
+
+    before, after, live_ids = backup_while_requests_are_written(f"{server}/{settings['NAME']}", backup_dir)
+
+    [backup] = backups_in(backup_dir)
+    assert backup.endswith(".psql.bin")
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{fresh_name}"')
+        admin.execute(f'CREATE DATABASE "{fresh_name}"')
+    try:
+        result = run_cron_job(
+            "dbrestore", "--noinput", "--quiet", database_url=f"{server}/{fresh_name}", backup_dir=backup_dir
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        with psycopg.connect(f"{server}/{fresh_name}") as restored:
+            tables = [
+                name
+                for (name,) in restored.execute(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+                ).fetchall()
+            ]
+            restored_counts = {
+                table: restored.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()[0]  # noqa: S608
+                for table in tables
+            }
+            restored_ids = [
+                pk for (pk,) in restored.execute("SELECT id FROM appointments_appointmentrequest ORDER BY id")
+            ]
+        assert_one_committed_moment(before, after, live_ids, restored_counts, restored_ids)
+        result = run_cron_job(
+            "migrate", "--check", database_url=f"{server}/{fresh_name}", backup_dir=backup_dir
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+    finally:
+        with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{fresh_name}" WITH (FORCE)')
 
 
-def test_refuses_postgresql_and_gives_the_pg_dump_command_without_the_password(tmp_path):
-    result = run_manage(
-        "backup_database",
-        f"--output={tmp_path}",
-        env=site_environ(
-            **SITE, DATABASE_URL="postgres://clinic_app:s3cret-Passw0rd@db.internal:5433/clinic"
-        ),
+def make_sqlite_database(path, rows=3000):
+    database = sqlite3.connect(path)
+    database.execute("CREATE TABLE note (text TEXT)")
+    database.execute("CREATE INDEX note_text ON note (text)")
+    database.executemany("INSERT INTO note VALUES (?)", [(os.urandom(20).hex(),) for _ in range(rows)])
+    database.commit()
+    database.close()
+
+
+def corrupt(path):
+    with open(path, "r+b") as database:
+        database.seek(4096 * 20 + 100)  # inside one of the index's pages
+        database.write(b"\xff" * 200)
+    assert integrity_problems(path)
+
+
+def test_a_database_that_fails_its_integrity_check_is_not_backed_up(tmp_path):
+    live = tmp_path / "db.sqlite3"
+    make_sqlite_database(live)
+    corrupt(live)
+
+    result = run_cron_job(
+        "dbbackup", "--noinput", "--quiet", database_url=f"sqlite:///{live}", backup_dir=tmp_path / "backups"
     )
 
     assert result.returncode != 0
-    assert "Traceback" not in result.stderr
-    assert "uses PostgreSQL" in result.stderr
-    assert "pg_dump --format=custom" in result.stderr
-    for part in ("--host=db.internal", "--port=5433", "--username=clinic_app", "--dbname=clinic"):
-        assert part in result.stderr
-    assert "s3cret-Passw0rd" not in result.stdout + result.stderr
-    assert list(tmp_path.iterdir()) == []
+    assert "BackupIntegrityError: The backup failed PRAGMA integrity_check" in result.stderr
+    assert not (tmp_path / "backups").exists() or backups_in(tmp_path / "backups") == []
+
+
+def test_a_backup_that_fails_its_integrity_check_is_not_restored(tmp_path):
+    live, backup = tmp_path / "db.sqlite3", tmp_path / "broken.sqlite3"
+    make_sqlite_database(live, rows=10)
+    make_sqlite_database(backup)
+    corrupt(backup)
+
+    result = run_cron_job(
+        "dbrestore", "--noinput", "--quiet", f"--input-path={backup}",
+        database_url=f"sqlite:///{live}", backup_dir=tmp_path,
+    )  # fmt: skip
+
+    assert result.returncode != 0
+    assert "The file to restore failed PRAGMA integrity_check" in result.stderr
+    database = sqlite3.connect(live)
+    assert database.execute("SELECT COUNT(*) FROM note").fetchone()[0] == 10  # untouched
+    database.close()
+
+
+def test_clean_keeps_the_newest_backups(tmp_path):
+    live, backup_dir = tmp_path / "db.sqlite3", tmp_path / "backups"
+    make_sqlite_database(live, rows=10)
+    backup_dir.mkdir()
+    # Last week's nightly backups.
+    older = [f"default-old-2026-01-0{day}-021500.sqlite3" for day in range(1, 6)]
+    for name in older:
+        shutil.copyfile(live, backup_dir / name)
+
+    result = run_cron_job(
+        "dbbackup", "--clean", "--noinput", "--quiet",
+        database_url=f"sqlite:///{live}", backup_dir=backup_dir, DJANGO_BACKUP_KEEP="3",
+    )  # fmt: skip
+
+    assert result.returncode == 0, result.stderr
+    kept = backups_in(backup_dir)
+    assert len(kept) == 3
+    assert older[-2:] == [name for name in kept if name in older]  # the two newest old ones, and today's
+
+
+def test_media_backup_restores_every_uploaded_file(tmp_path):
+    media, backup_dir, database = tmp_path / "media", tmp_path / "backups", tmp_path / "db.sqlite3"
+    make_sqlite_database(database, rows=1)
+    (media / "articles" / "renditions").mkdir(parents=True)
+    files = {"articles/knee.jpg": os.urandom(5000), "articles/renditions/knee-480.webp": os.urandom(700)}
+    for name, content in files.items():
+        (media / name).write_bytes(content)
+    run = {"database_url": f"sqlite:///{database}", "backup_dir": backup_dir, "DJANGO_MEDIA_ROOT": str(media)}
+
+    result = run_cron_job("mediabackup", "--clean", "--noinput", "--quiet", **run)
+    assert result.returncode == 0, result.stderr
+    [archive] = backups_in(backup_dir)
+    assert archive.endswith(".tar")
+
+    shutil.rmtree(media)
+    media.mkdir()
+    result = run_cron_job("mediarestore", "--noinput", "--quiet", **run)
+    assert result.returncode == 0, result.stderr
+    assert {
+        str(path.relative_to(media)): path.read_bytes() for path in media.rglob("*") if path.is_file()
+    } == files

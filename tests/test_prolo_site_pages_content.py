@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from articles.guide_content import plain_text
+from tests.helpers import plain_text, reading_grade
 
 PAGES_DIR = Path(__file__).resolve().parents[1] / "prolo_site" / "content" / "pages"
 EXPECTED = {"privacy": 1, "accessibility": 2, "editorial-policy": 3, "when-to-get-help": 4}
@@ -31,13 +31,6 @@ def _read(slug: str) -> tuple[dict, str]:
     match = FRONT_MATTER.match(path.read_text(encoding="utf-8"))
     assert match, f"{path}: must start with TOML front matter between two '+++' lines"
     return tomllib.loads(match.group("meta")), match.group("body").strip()
-
-
-@pytest.fixture(scope="module")
-def fk_grade():
-    """Flesch-Kincaid grade from textstat (0.7.3 works offline)."""
-    textstat = pytest.importorskip("textstat")
-    return textstat.flesch_kincaid_grade
 
 
 def test_the_folder_holds_exactly_the_expected_pages():
@@ -122,7 +115,7 @@ def test_no_invented_legal_claims(slug):
 
 
 @pytest.mark.parametrize("slug", EXPECTED)
-def test_readability(slug, fk_grade):
+def test_readability(slug):
     _meta, body = _read(slug)
-    grade = fk_grade(plain_text(body))
+    grade = reading_grade(body)
     assert grade <= MAX_GRADE, f"{slug}: Flesch-Kincaid grade {grade} is above {MAX_GRADE}"
