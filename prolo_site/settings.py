@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "axes",
     "simple_history",
     "phonenumber_field",
+    "django_tasks",  # the task queue: appointment emails leave the request
+    "django_tasks_db",
     "prolo_site",
     "articles",
     "appointments",
@@ -291,6 +293,11 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+# EMAIL_TIMEOUT bounds each read from the mail server; this bounds a whole send
+# (seconds), so a server that answers a byte at a time cannot hold the worker.
+EMAIL_SEND_DEADLINE = env_int("EMAIL_SEND_DEADLINE", 60)
+if EMAIL_BACKEND == "django.core.mail.backends.smtp.EmailBackend":
+    EMAIL_BACKEND = "prolo_site.mail.EmailBackend"  # the same SMTP backend, with that deadline
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "webmaster@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -324,6 +331,10 @@ def _rate_limit(name, default):
 APPOINTMENTS_RATE_LIMIT = _rate_limit("APPOINTMENTS_RATE_LIMIT", "5/10m")
 # Days a Closed or Spam request is kept before `purge_appointment_requests` anonymises it.
 APPOINTMENTS_RETENTION_DAYS = env_int("APPOINTMENTS_RETENTION_DAYS", 365)
+
+# Task queue: the appointment emails are tasks in the database (the same one, so a
+# request and its task commit together), run by `manage.py db_worker` (see the Procfile).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
