@@ -28,8 +28,12 @@ from prolo_site.models import Clinic
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 6
-# The wait after the first failed try, doubled after each: 1, 2, 4, 8, 16 minutes.
-FIRST_RETRY_AFTER = timedelta(minutes=1)
+
+
+def first_retry_after():
+    """The wait after the first failed try, doubled after each (by default 1, 2, 4, 8
+    and 16 minutes: about half an hour of outage before an email is given up on)."""
+    return timedelta(seconds=settings.APPOINTMENTS_EMAIL_RETRY_SECONDS)
 
 
 def notification_claim():
@@ -201,7 +205,7 @@ def appointment_request_send_notifications(*, appointment_request_id):
         mine.update(notifications_claimed_until=None)
         return
     # The claim now says "not before": an early duplicate task cannot take it.
-    next_try = timezone.now() + FIRST_RETRY_AFTER * 2 ** (max(retry_attempts) - 1)
+    next_try = timezone.now() + first_retry_after() * 2 ** (max(retry_attempts) - 1)
     with transaction.atomic():
         if mine.update(notifications_claimed_until=next_try):
             appointment_request_queue_notifications(

@@ -329,6 +329,8 @@ def _rate_limit(name, default):
 
 # New requests one client may send (see _rate_limit); counted in the cache.
 APPOINTMENTS_RATE_LIMIT = _rate_limit("APPOINTMENTS_RATE_LIMIT", "5/10m")
+# Seconds before the first retry of an appointment email that failed (doubled after each try).
+APPOINTMENTS_EMAIL_RETRY_SECONDS = env_int("APPOINTMENTS_EMAIL_RETRY_SECONDS", 60)
 # Days a Closed or Spam request is kept before `purge_appointment_requests` anonymises it.
 APPOINTMENTS_RETENTION_DAYS = env_int("APPOINTMENTS_RETENTION_DAYS", 365)
 
