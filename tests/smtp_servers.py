@@ -76,8 +76,8 @@ class SMTPServer(socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, behaviour="deliver", *, refused=(), drip_interval=1.0):
-        super().__init__(("127.0.0.1", 0), _Handler)
+    def __init__(self, behaviour="deliver", *, refused=(), drip_interval=1.0, port=0):
+        super().__init__(("127.0.0.1", port), _Handler)
         self.behaviour = behaviour
         self.refused = set(refused)
         self.drip_interval = drip_interval

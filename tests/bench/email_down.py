@@ -3,7 +3,7 @@
 Serves a fresh SQLite site with gunicorn and the task queue's worker (as the
 Procfile runs them), its SMTP backend pointed at a local port:
 
-1. mail up (a small SMTP sink, below): wrk POSTs the form and GETs the home page
+1. mail up (the suite's SMTP sink, tests/smtp_servers.py): wrk POSTs the form and GETs the home page
    for a few seconds: the baseline p99s;
 2. mail hung (a server on that port that accepts and never answers): the same
    again: form POST p99 and the home page unchanged, every request stored;
@@ -14,119 +14,19 @@ Procfile runs them), its SMTP backend pointed at a local port:
     python tests/bench/email_down.py [--seconds 5]
 """
 
-import asyncio
-import email
-import email.policy
-import socket
 import sqlite3
 import sys
 import tempfile
-import threading
 import time
 from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from tests.bench import server_speed, support
+from tests.smtp_servers import SMTPServer
 
 NAME = "email_down"
 FRONT_DESK = "frontdesk@clinic.test"
-
-
-class SmtpSink:
-    """Just enough SMTP for smtplib (EHLO, MAIL, RCPT, DATA, RSET, NOOP, QUIT); keeps what it gets."""
-
-    def __init__(self, port):
-        self.port = port
-        self.messages = []  # (envelope recipients, parsed message)
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.server = None
-
-    async def session(self, reader, writer):
-        def reply(text):
-            writer.write(f"{text}\r\n".encode())
-
-        recipients = []
-        reply("220 bench-sink ESMTP")
-        while line := await reader.readline():
-            verb = line[:4].decode("ascii", "replace").upper()
-            if verb == "EHLO":
-                reply("250-bench-sink\r\n250-8BITMIME\r\n250 SMTPUTF8")
-            elif verb in ("HELO", "NOOP"):
-                reply("250 OK")
-            elif verb == "MAIL":
-                recipients = []
-                reply("250 OK")
-            elif verb == "RCPT":
-                recipients.append(line.decode().split(":", 1)[1].strip().strip("<>"))
-                reply("250 OK")
-            elif verb == "DATA":
-                reply("354 End data with <CR><LF>.<CR><LF>")
-                await writer.drain()
-                lines = []
-                while (data_line := await reader.readline()) not in (b".\r\n", b""):
-                    lines.append(data_line[1:] if data_line.startswith(b"..") else data_line)
-                message = email.message_from_bytes(b"".join(lines), policy=email.policy.default)
-                self.messages.append((recipients, message))
-                recipients = []
-                reply("250 OK: queued")
-            elif verb == "RSET":
-                recipients = []
-                reply("250 OK")
-            elif verb == "QUIT":
-                reply("221 Bye")
-                await writer.drain()
-                break
-            else:
-                reply("502 Command not implemented")
-            await writer.drain()
-        writer.close()
-
-    def __enter__(self):
-        self.thread.start()
-        self.server = asyncio.run_coroutine_threadsafe(
-            asyncio.start_server(self.session, support.HOST, self.port), self.loop
-        ).result(timeout=10)
-        return self
-
-    def __exit__(self, *exc):
-        self.server.close()
-        asyncio.run_coroutine_threadsafe(self.server.wait_closed(), self.loop).result(timeout=10)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(timeout=10)
-
-
-class HungSmtpServer:
-    """Accepts every connection and never says a word."""
-
-    def __init__(self, port):
-        self.listener = socket.create_server((support.HOST, port), reuse_port=False)
-        self.connections = []
-        self.closing = threading.Event()
-        self.thread = threading.Thread(target=self.accept, daemon=True)
-
-    def accept(self):
-        self.listener.settimeout(0.2)
-        while not self.closing.is_set():
-            try:
-                connection, _ = self.listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            self.connections.append(connection)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.closing.set()
-        self.thread.join(timeout=10)
-        for connection in self.connections:
-            connection.close()
-        self.listener.close()
 
 
 def count(database_path, sql, params=()):
@@ -178,17 +78,17 @@ def main():
             support.Worker(env, log_path=Path(folder) / "worker.log"),
         ):
             print("1. mail up: measuring form POST and the home page...", flush=True)
-            with SmtpSink(smtp_port) as sink:
+            with SMTPServer(port=smtp_port) as sink:
                 post_up, home_up = measure(server, database_path, args.seconds)
                 messages.extend(sink.messages)
             print("2. mail hung: the same again...", flush=True)
-            with HungSmtpServer(smtp_port) as hung:
+            with SMTPServer("hang", port=smtp_port) as hung:
                 post_hung, home_hung = measure(server, database_path, args.seconds)
                 stored_while_hung = post_hung["stored"]
-                hung_connections = len(hung.connections)
+                hung_connections = hung.connections
             print("3. mail back: waiting for the worker to send everything...", flush=True)
             started = time.monotonic()
-            with SmtpSink(smtp_port) as sink:
+            with SMTPServer(port=smtp_port) as sink:
                 while unsent(database_path) and time.monotonic() - started < 600:
                     time.sleep(1)
                 drained_after = time.monotonic() - started
