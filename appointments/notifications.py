@@ -167,6 +167,10 @@ def appointment_request_send_notifications(*, appointment_request_id):
         or appointment_request.status == AppointmentRequest.Status.SPAM
         or appointment_request.anonymised_at
     ):
+        # Marked spam or anonymised since it was queued: nothing will ever be sent.
+        AppointmentRequest.objects.filter(
+            pk=appointment_request_id, notifications_claimed_until=claim
+        ).update(notifications_claimed_until=None)
         return
     retry_attempts = []
     for email in EMAILS:

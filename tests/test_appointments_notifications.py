@@ -181,6 +181,16 @@ def test_spam_gets_no_task_and_no_email(client, mailoutbox):
     assert mailoutbox == []
 
 
+def test_a_request_marked_spam_before_the_worker_runs_gets_no_email(client, mailoutbox):
+    post_request(client)
+    AppointmentRequest.objects.update(status=AppointmentRequest.Status.SPAM)
+
+    run_worker()
+
+    assert mailoutbox == []
+    assert AppointmentRequest.objects.get().notifications_claimed_until is None
+
+
 def test_a_rolled_back_request_leaves_no_task_and_a_committed_one_commits_with_its_task(mailoutbox):
     with pytest.raises(RuntimeError), transaction.atomic():
         appointment_request_submit(submission=appointment_submission(message="Worse on stairs"))
