@@ -39,7 +39,8 @@ run: $(VENV)/.runtime-installed $(VENV)/.secret_key
 	@$(RUN_ENV) $(BIN)/python manage.py create_demo_staff
 	@echo
 	@echo "The site is at http://127.0.0.1:$(PORT)/ (press Ctrl-C to stop)."
-	@$(RUN_ENV) exec $(BIN)/gunicorn prolo_site.wsgi --config prolo_site/gunicorn.conf.py
+	@# The Procfile's web server and task worker (the emails), with one Ctrl-C for both.
+	@$(RUN_ENV) PATH="$(CURDIR)/$(BIN):$$PATH" exec $(BIN)/honcho start --procfile Procfile --port $(PORT)
 
 # The Nu HTML Checker runs in the suite wherever Java (and npm to fetch it) exist.
 VNU_JAR := tests/node_modules/vnu-jar/build/dist/vnu.jar

@@ -39,8 +39,11 @@ STATUS_ORDER = Case(
 # The patient's answers, read-only; two are shown formatted rather than as stored.
 ANSWER_DISPLAY = {"phone": "phone_display", "areas": "areas_display"}
 PATIENT_FIELDS = [ANSWER_DISPLAY.get(name, name) for name in AppointmentRequest.PATIENT_ANSWERS]
-RECORD_FIELDS = ["reference_display", "received_display", "is_overdue_display"]
-EMAIL_FIELDS = ["front_desk_notified_at", "patient_notified_at", "anonymised_at"]
+RECORD_FIELDS = ["reference_display", "received_display", "is_overdue_display", "email_problem_display"]
+EMAIL_FIELDS = [
+    "front_desk_notified_at", "front_desk_email_failed_at", "patient_notified_at", "patient_email_failed_at",
+    "anonymised_at",
+]  # fmt: skip
 
 
 class StatusFilter(admin.SimpleListFilter):
@@ -184,7 +187,18 @@ class AppointmentRequestAdmin(SimpleHistoryAdmin):
 
     @admin.display(description="Contact details")
     def contact_details(self, obj):
+        if obj.email_problem:
+            return format_html(
+                '{}<br>{}<br><strong class="email-problem">{}</strong>',
+                obj.display_phone,
+                obj.email,
+                obj.email_problem,
+            )
         return format_html("{}<br>{}", obj.display_phone, obj.email)
+
+    @admin.display(description="Emails")
+    def email_problem_display(self, obj):
+        return obj.email_problem or None  # the admin's "-"
 
     @admin.display(description="Preferred contact", ordering="contact_method")
     def contact_preference(self, obj):

@@ -8,6 +8,7 @@ from crispy_forms.layout import HTML, Div, Field, Layout
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.mail.message import sanitize_address
 from django.core.validators import ProhibitNullCharactersValidator
 from django.urls import reverse
 from phonenumber_field.formfields import PhoneNumberField
@@ -19,11 +20,15 @@ from appointments.validators import (
     CONTROL_CHARACTERS_MESSAGE,
     MULTILINE_WHITESPACE,
     contains_control_characters,
+    contains_invisible_formatting,
 )
 from prolo_site.models import Provider
 
 MESSAGE_MAX_LENGTH = AppointmentRequest._meta.get_field("message").max_length
 ACCESS_NEEDS_MAX_LENGTH = AppointmentRequest._meta.get_field("access_needs").max_length
+INVISIBLE_CHARACTERS_MESSAGE = (
+    "Remove the invisible characters (often pasted in with the address) and type the address again."
+)
 
 
 class RefusesControlCharacters:
@@ -60,7 +65,21 @@ class LongTextField(RefusesControlCharacters, forms.CharField):
 
 
 class EmailAddressField(RefusesControlCharacters, forms.EmailField):
-    pass
+    """Also refuses what Django's validator lets through but no email can carry (a
+    bidi control after the domain) or what reads differently from what it is."""
+
+    def to_python(self, value):
+        if isinstance(value, str) and contains_invisible_formatting(value):
+            raise ValidationError(INVISIBLE_CHARACTERS_MESSAGE, code="invisible_characters")
+        return super().to_python(value)
+
+    def validate(self, value):
+        super().validate(value)
+        if value:
+            try:
+                sanitize_address(value, "utf-8")
+            except (UnicodeError, ValueError):
+                raise ValidationError(self.error_messages["invalid"], code="invalid") from None
 
 
 class PhoneField(RefusesControlCharacters, PhoneNumberField):

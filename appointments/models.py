@@ -76,10 +76,11 @@ class AppointmentRequestQuerySet(models.QuerySet):
         )
 
     def awaiting_notification(self, *, front_desk_has_inbox=True):
-        """Requests with an email still to send (spam and anonymised ones never get any)."""
-        waiting = Q(~Q(email=""), patient_notified_at__isnull=True)
+        """Requests with an email still to send and not given up on (spam and anonymised
+        ones never get any)."""
+        waiting = Q(~Q(email=""), patient_notified_at__isnull=True, patient_email_failed_at__isnull=True)
         if front_desk_has_inbox:
-            waiting |= Q(front_desk_notified_at__isnull=True)
+            waiting |= Q(front_desk_notified_at__isnull=True, front_desk_email_failed_at__isnull=True)
         return (
             self.filter(waiting, anonymised_at__isnull=True)
             .exclude(status=AppointmentRequest.Status.SPAM)
@@ -195,9 +196,19 @@ class AppointmentRequest(models.Model):
     # Emails, sent after the request is committed; empty means not sent yet.
     front_desk_notified_at = models.DateTimeField("front desk emailed", null=True, blank=True, editable=False)
     patient_notified_at = models.DateTimeField("patient emailed", null=True, blank=True, editable=False)
-    # Whoever is sending this request's emails holds them until then, so two
-    # senders (the web process and the retry command) never send the same email.
+    # The worker sending this request's emails holds them until then (renewed before
+    # each email), so two workers never send the same email.
     notifications_claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
+    # Tries so far, and when each email was given up on (a refused or unusable
+    # address, or too many failed tries): the front desk sees "could not be sent".
+    front_desk_email_attempts = models.PositiveSmallIntegerField(default=0, editable=False)
+    patient_email_attempts = models.PositiveSmallIntegerField(default=0, editable=False)
+    front_desk_email_failed_at = models.DateTimeField(
+        "front desk email could not be sent", null=True, blank=True, editable=False
+    )
+    patient_email_failed_at = models.DateTimeField(
+        "patient email could not be sent", null=True, blank=True, editable=False
+    )
 
     # Duplicate guard: the form's one-time token, and a hash of what was sent.
     submission_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
@@ -285,6 +296,22 @@ class AppointmentRequest(models.Model):
     @property
     def display_reference(self):
         return format_reference(self.reference)
+
+    @property
+    def email_problem(self):
+        """What the front desk should know about this request's emails: "" when none
+        was given up on."""
+        failed = [
+            which
+            for which, failed_at in (
+                ("patient", self.patient_email_failed_at),
+                ("front desk", self.front_desk_email_failed_at),
+            )
+            if failed_at
+        ]
+        if not failed:
+            return ""
+        return f"The {' and the '.join(failed)} email could not be sent."
 
     @property
     def area_list(self):

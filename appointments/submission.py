@@ -1,4 +1,4 @@
-"""A patient's request arriving: already sent? over the limit? else stored, and its emails queued.
+"""A patient's request arriving: already sent? over the limit? else stored, with its emails' task.
 
 The view and anything else that takes a request from a patient call
 appointment_request_submit; nothing else creates an AppointmentRequest.
@@ -10,7 +10,6 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import partial
 from types import MappingProxyType
 
 from django.db import IntegrityError, connection, transaction
@@ -19,7 +18,7 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from appointments.models import AppointmentRequest, new_reference
-from appointments.notifications import NOTIFICATION_CLAIM, appointment_request_send_notifications
+from appointments.notifications import appointment_request_queue_notifications
 from appointments.rate_limit import record_submission
 
 # The same answers sent again within this window are the same request (a refresh, a
@@ -108,8 +107,9 @@ def appointment_request_submit(*, submission, client=None):
     address; None counts nothing); else a new request, stored as Spam with no email
     when the honeypot was filled in.
 
-    The decision and the row are one short transaction; the emails go out after the
-    commit and cannot undo it.
+    The decision, the row and its emails' task are one short transaction: the
+    request and its task commit together or not at all. The worker sends the emails
+    later; nothing here waits for the mail server.
     """
     candidate = _unsaved_request(submission)
     fingerprint = submission_fingerprint(candidate)
@@ -147,14 +147,9 @@ def _store(appointment_request, submission, fingerprint):
     appointment_request.fingerprint = fingerprint
     if submission.is_spam:
         appointment_request.status = AppointmentRequest.Status.SPAM
-    else:
-        appointment_request.notifications_claimed_until = timezone.now() + NOTIFICATION_CLAIM
     # The database enforces the constraints; checking them here would cost a query each.
     appointment_request.full_clean(validate_unique=False, validate_constraints=False)
     appointment_request.save()
     if not submission.is_spam:
-        transaction.on_commit(
-            partial(appointment_request_send_notifications, appointment_request_id=appointment_request.pk),
-            robust=True,
-        )
+        appointment_request_queue_notifications(appointment_request=appointment_request)
     return appointment_request

@@ -24,3 +24,9 @@ def refuse_control_characters(value):
 def refuse_control_characters_except_line_breaks(value):
     if isinstance(value, str) and contains_control_characters(value, allowed=MULTILINE_WHITESPACE):
         raise ValidationError(CONTROL_CHARACTERS_MESSAGE, code="control_characters")
+
+
+def contains_invisible_formatting(text):
+    """Bidi controls and zero-width characters (Unicode category Cf): they change how
+    text reads on screen (an address shown reversed) without being seen."""
+    return any(unicodedata.category(ch) == "Cf" for ch in text)

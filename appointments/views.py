@@ -3,7 +3,9 @@
 import uuid
 
 from django import forms
+from django.conf import settings
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
@@ -15,8 +17,13 @@ from appointments.submission import appointment_request_submit
 from prolo_site.client_ip import client_ip
 from prolo_site.csrf import expired_form
 
-# The confirmation page finds the request here, so no reference or answer goes in a URL.
-SESSION_KEY = "appointments:request_id"
+# The confirmation page finds the request from this cookie, so no reference or answer
+# goes in a URL and the POST writes no session: signed (it cannot be changed to
+# another request's id), HttpOnly, sent to that page only, and holding only the
+# request's id, never its reference or an answer. The page is there for an hour.
+CONFIRMATION_COOKIE = "appointment_request"
+CONFIRMATION_SALT = "appointments.confirmation"
+CONFIRMATION_MAX_AGE = 60 * 60
 
 
 @sensitive_variables()
@@ -51,8 +58,18 @@ def appointment_request_form(request):
             outcome = appointment_request_submit(submission=form.submission(), client=client_ip(request))
             if outcome.appointment_request is None:
                 return too_many_requests(request, form, retry_after=outcome.retry_after)
-            request.session[SESSION_KEY] = outcome.appointment_request.pk
-            return redirect("appointments:request-received")
+            response = redirect("appointments:request-received")
+            response.set_signed_cookie(
+                CONFIRMATION_COOKIE,
+                outcome.appointment_request.pk,
+                salt=CONFIRMATION_SALT,
+                max_age=CONFIRMATION_MAX_AGE,
+                path=reverse("appointments:request-received"),
+                secure=settings.SESSION_COOKIE_SECURE,
+                httponly=True,
+                samesite="Lax",
+            )
+            return response
     else:
         form = AppointmentRequestForm(initial={"submission_token": uuid.uuid4().hex})
     return render(request, "appointments/appointmentrequest_form.html", {"form": form})
@@ -61,7 +78,10 @@ def appointment_request_form(request):
 @never_cache
 @require_safe
 def appointment_request_received(request):
-    appointment_request_id = request.session.get(SESSION_KEY)
+    # The signature's own timestamp ends the page after an hour, whatever the browser keeps.
+    appointment_request_id = request.get_signed_cookie(
+        CONFIRMATION_COOKIE, default=None, salt=CONFIRMATION_SALT, max_age=CONFIRMATION_MAX_AGE
+    )
     appointment_request = (
         AppointmentRequest.objects.filter(pk=appointment_request_id)
         .only("reference", "contact_method")

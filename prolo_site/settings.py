@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "axes",
     "simple_history",
     "phonenumber_field",
+    "django_tasks",  # the task queue: appointment emails leave the request
+    "django_tasks_db",
     "prolo_site",
     "articles",
     "appointments",
@@ -268,6 +270,11 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
+# EMAIL_TIMEOUT bounds each read from the mail server; this bounds a whole send
+# (seconds), so a server that answers a byte at a time cannot hold the worker.
+EMAIL_SEND_DEADLINE = env_int("EMAIL_SEND_DEADLINE", 60, minimum=1)
+if EMAIL_BACKEND == "django.core.mail.backends.smtp.EmailBackend":
+    EMAIL_BACKEND = "prolo_site.mail.EmailBackend"  # the same SMTP backend, with that deadline
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "webmaster@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -280,6 +287,8 @@ APPOINTMENTS_NOTIFY_EMAILS = env_list("APPOINTMENTS_NOTIFY_EMAILS")
 
 # New requests one client may send: (count, seconds), or None for no limit; counted in the cache.
 APPOINTMENTS_RATE_LIMIT = env_rate_limit("APPOINTMENTS_RATE_LIMIT", "5/10m")
+# Seconds before the first retry of an appointment email that failed (doubled after each try).
+APPOINTMENTS_EMAIL_RETRY_SECONDS = env_int("APPOINTMENTS_EMAIL_RETRY_SECONDS", 60, minimum=1)
 # Days a Closed or Spam request is kept before `purge_appointment_requests` anonymises it.
 APPOINTMENTS_RETENTION_DAYS = env_int("APPOINTMENTS_RETENTION_DAYS", 365, minimum=0)
 
@@ -296,6 +305,10 @@ if env_bool("DJANGO_BEHIND_PROXY", False):  # the old switch: say what replaced 
         "address (e.g. 127.0.0.1 for nginx on this host) and unset DJANGO_BEHIND_PROXY."
     )
 # ---------------------------------------------------------------------------------
+
+# Task queue: the appointment emails are tasks in the database (the same one, so a
+# request and its task commit together), run by `manage.py db_worker` (see the Procfile).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -17,6 +17,7 @@ from prolo_site.markdown import render_markdown
 from prolo_site.models import Clinic, Page, Provider
 from prolo_site.page_cache import public_page
 from prolo_site.structured_data import clinic_structured_data
+from prolo_site.task_queue import task_queue_health
 
 HOME_ARTICLE_COUNT = 4
 
@@ -77,14 +78,21 @@ def favicon(request):
 @never_cache
 @require_safe
 def healthz(request):
-    """200 when the database answers, 503 when it does not (for the load balancer)."""
+    """200 when the database answers, 503 when it does not (for the load balancer);
+    the task queue's backlog on its own line, never a 503 (patients are still served)."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except DatabaseError:
         return HttpResponse("database unavailable\n", status=503, content_type="text/plain")
-    return HttpResponse("ok\n", content_type="text/plain")
+    return HttpResponse(f"ok\n{task_queue_line(task_queue_health())}\n", content_type="text/plain")
+
+
+def task_queue_line(health):
+    """One line for /healthz from task_queue_health()."""
+    line = f"task queue: {health['ready']} ready, the oldest waiting {health['oldest_ready_seconds']} s"
+    return f"{line} (is the worker running?)" if health["worker_down"] else line
 
 
 def _error_page(template_name, status):

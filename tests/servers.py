@@ -156,6 +156,48 @@ class Gunicorn:
         self.stop()
 
 
+class Worker:
+    """The task queue's worker (`manage.py db_worker`, as in the Procfile), in its own process group."""
+
+    def __init__(self, env, *, log_path=None):
+        self.env = dict(env)
+        self.log_path = log_path
+        self.process = None
+        self._log = None
+
+    def __enter__(self):
+        self._log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "manage.py",
+                "db_worker",
+                "--no-reload",
+                "--interval",
+                "0.2",
+                "--no-startup-delay",
+            ],
+            cwd=PROJECT_DIR,
+            env=self.env,
+            stdout=self._log,
+            stderr=self._log,
+            start_new_session=True,
+        )
+        return self
+
+    def __exit__(self, *exc):
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=30)
+        if self._log not in (None, subprocess.DEVNULL):
+            self._log.close()
+
+
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):
         return None

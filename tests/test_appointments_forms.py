@@ -5,7 +5,7 @@ import uuid
 import pytest
 from django.http import QueryDict
 
-from appointments.forms import AppointmentRequestForm
+from appointments.forms import INVISIBLE_CHARACTERS_MESSAGE, AppointmentRequestForm
 from appointments.validators import CONTROL_CHARACTERS_MESSAGE
 from tests.factories import appointment_request_answers, make_provider
 
@@ -124,6 +124,42 @@ def test_phone_number_length_is_bounded():
 @pytest.mark.parametrize("typed", ["maria", "maria@", "maria@example", "maria example@example.com"])
 def test_email_addresses_must_look_like_one(typed):
     assert errors_for("email", email=typed) == ["Enter an email address like name@example.com."]
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "maria@example.com\u202e",  # right-to-left override after the domain: passes Django's validator
+        "maria@example.com\u200f",  # right-to-left mark
+        "ma\u200bria@example.com",  # zero-width space
+        "maria\u2066@example.com",  # bidi isolate
+        "\ufeffmaria@example.com",  # byte order mark pasted in front
+    ],
+)
+def test_email_addresses_with_invisible_characters_are_refused_with_a_plain_message(typed):
+    form = bound_form(email=typed, contact_method="email")
+
+    assert form.errors["email"] == [INVISIBLE_CHARACTERS_MESSAGE]
+
+
+def test_an_address_no_email_can_be_sent_to_is_refused():
+    # Django's validator accepts a domain the IDNA codec cannot encode (Hebrew then Latin).
+    assert errors_for("email", email="maria@\u05d0a.com", contact_method="email") == [
+        "Enter an email address like name@example.com."
+    ]
+
+
+def test_a_refused_address_is_shown_again_as_typed(client):
+    from tests.factories import make_clinic
+    from tests.helpers import FORM_URL
+
+    make_clinic()
+    response = client.post(FORM_URL, appointment_request_answers(email="maria@example.com\u202e"))
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Remove the invisible characters" in page
+    assert 'value="maria@example.com\u202e"' in page
 
 
 def test_email_address_length_is_bounded():

@@ -6,10 +6,12 @@ import uuid
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django_tasks_db.models import DBTaskResult
 
 from appointments import submission
 from appointments.admin_export import csv_safe
 from appointments.models import AppointmentRequest
+from appointments.notifications import send_appointment_request_emails
 from appointments.rate_limit import record_submission
 from appointments.submission import appointment_request_submit
 from tests.factories import appointment_submission, make_appointment_request, make_provider
@@ -37,7 +39,8 @@ def test_create_stores_a_new_request_with_a_reference_and_its_token():
     assert appointment_request.submission_token == token
     assert appointment_request.areas == "knee,lower_back"  # the form's order, whatever was sent
     assert appointment_request.preferred_provider == provider
-    assert appointment_request.notifications_claimed_until is not None  # the web process sends them
+    queued = DBTaskResult.objects.get(task_path=send_appointment_request_emails.module_path)
+    assert queued.args_kwargs["kwargs"] == {"appointment_request_id": appointment_request.pk}
 
 
 def test_create_validates_what_it_stores():
@@ -48,13 +51,11 @@ def test_create_validates_what_it_stores():
     assert AppointmentRequest.objects.count() == 0
 
 
-def test_spam_is_stored_as_spam_and_queues_no_email(django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks() as callbacks:
-        appointment_request = create(is_spam=True)
+def test_spam_is_stored_as_spam_and_queues_no_email():
+    appointment_request = create(is_spam=True)
 
     assert appointment_request.status == AppointmentRequest.Status.SPAM
-    assert appointment_request.notifications_claimed_until is None
-    assert callbacks == []
+    assert not DBTaskResult.objects.exists()
 
 
 def test_a_reference_that_exists_already_is_replaced_by_a_fresh_one(monkeypatch):

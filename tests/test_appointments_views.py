@@ -2,15 +2,19 @@
 
 import logging
 import re
+import time
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
+from django.core import signing
 from django.test import Client
 from django.urls import resolve, reverse
+from django_tasks_db.models import DBTaskResult
 
 from appointments.models import AppointmentRequest
-from appointments.views import SESSION_KEY
-from tests.factories import appointment_request_answers, make_clinic
+from appointments.views import CONFIRMATION_COOKIE, CONFIRMATION_MAX_AGE, CONFIRMATION_SALT
+from tests.factories import appointment_request_answers, make_appointment_request, make_clinic
 from tests.helpers import FORM_URL, RECEIVED_URL, hidden_input
 from tests.vnu import html_errors, vnu_or_skip
 
@@ -213,7 +217,7 @@ def test_a_complete_request_is_stored_and_redirects_to_the_confirmation(client):
     assert appointment_request.name == "Maria Example"
     assert str(appointment_request.phone) == "+17575550142"
     assert appointment_request.areas == "knee,lower_back"
-    assert client.session[SESSION_KEY] == appointment_request.pk
+    assert confirmed_reference(client) == appointment_request.display_reference
 
 
 def test_confirmation_shows_the_reference_next_steps_and_phone_but_no_patient_data(client):
@@ -270,6 +274,60 @@ def test_confirmation_without_a_request_in_the_session_goes_back_to_the_form(cli
     assert response["Location"] == FORM_URL
 
 
+def confirmed_reference(client):
+    """The reference the confirmation page shows this browser."""
+    page = client.get(RECEIVED_URL).content.decode()
+    return re.search(r'<p class="confirmation__reference">([A-Z0-9-]+)</p>', page)[1]
+
+
+def test_the_confirmation_cookie_holds_only_a_signed_id_for_the_confirmation_page(client):
+    response = send(client)
+    appointment_request = AppointmentRequest.objects.get()
+
+    cookie = response.cookies[CONFIRMATION_COOKIE]
+    assert cookie["httponly"]
+    assert cookie["path"] == RECEIVED_URL
+    assert cookie["max-age"] == CONFIRMATION_MAX_AGE
+    assert cookie["samesite"] == "Lax"
+    assert appointment_request.reference not in cookie.value
+    assert appointment_request.display_reference not in cookie.value
+    assert "Maria" not in cookie.value
+    assert settings.SESSION_COOKIE_NAME not in response.cookies  # the POST writes no session
+
+
+def test_an_altered_confirmation_cookie_shows_nothing(client):
+    send(client)
+    other = make_appointment_request(name="Someone Else")
+    value = client.cookies[CONFIRMATION_COOKIE].value
+    client.cookies[CONFIRMATION_COOKIE] = value.replace(value.split(":")[0], str(other.pk), 1)
+
+    response = client.get(RECEIVED_URL)
+
+    assert response.status_code == 302
+    assert response["Location"] == FORM_URL
+
+
+def test_the_confirmation_page_ends_after_an_hour(client):
+    send(client)
+    appointment_request = AppointmentRequest.objects.get()
+    signer = signing.get_cookie_signer(salt=CONFIRMATION_COOKIE + CONFIRMATION_SALT)
+
+    def cookie_signed_seconds_ago(seconds):
+        class Signer(type(signer)):
+            def timestamp(self):
+                return signing.b62_encode(int(time.time()) - seconds)
+
+        return Signer(key=signer.key, salt=signer.salt).sign(str(appointment_request.pk))
+
+    client.cookies[CONFIRMATION_COOKIE] = cookie_signed_seconds_ago(CONFIRMATION_MAX_AGE - 60)
+    assert client.get(RECEIVED_URL).status_code == 200
+
+    client.cookies[CONFIRMATION_COOKIE] = cookie_signed_seconds_ago(CONFIRMATION_MAX_AGE + 60)
+    response = client.get(RECEIVED_URL)
+    assert response.status_code == 302
+    assert response["Location"] == FORM_URL
+
+
 def test_another_browser_cannot_see_someone_elses_confirmation(client, django_user_model):
     from django.test import Client
 
@@ -303,7 +361,7 @@ def test_the_same_form_sent_twice_is_one_request_with_one_confirmation(client):
 
     assert first["Location"] == second["Location"] == RECEIVED_URL
     assert AppointmentRequest.objects.count() == 1
-    assert client.session[SESSION_KEY] == AppointmentRequest.objects.get().pk
+    assert confirmed_reference(client) == AppointmentRequest.objects.get().display_reference
 
 
 def test_the_same_answers_from_a_fresh_form_minutes_later_are_the_same_request(client):
@@ -313,7 +371,7 @@ def test_the_same_answers_from_a_fresh_form_minutes_later_are_the_same_request(c
     send(client, name="  maria   example ")  # the same person, typed a little differently
 
     assert AppointmentRequest.objects.count() == 1
-    assert client.session[SESSION_KEY] == first.pk
+    assert confirmed_reference(client) == first.display_reference
 
 
 def test_the_same_answers_after_the_window_are_a_new_request(client):
@@ -334,23 +392,21 @@ def test_a_stale_form_reused_for_different_answers_is_a_new_request(client):
     client.post(FORM_URL, appointment_request_answers(submission_token=token, areas=["neck"]))
 
     assert AppointmentRequest.objects.count() == 2
-    assert client.session[SESSION_KEY] == AppointmentRequest.objects.get(areas="neck").pk
+    assert confirmed_reference(client) == AppointmentRequest.objects.get(areas="neck").display_reference
 
 
 # --- Honeypot -------------------------------------------------------------------------------
 
 
-def test_a_honeypot_hit_is_stored_as_spam_looks_like_success_and_sends_nothing(
-    client, mailoutbox, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=True):
-        response = send(client, website="http://cheap-pills.example")
+def test_a_honeypot_hit_is_stored_as_spam_looks_like_success_and_sends_nothing(client, mailoutbox):
+    response = send(client, website="http://cheap-pills.example")
 
     assert response.status_code == 302
     assert response["Location"] == RECEIVED_URL
     appointment_request = AppointmentRequest.objects.get()
     assert appointment_request.status == AppointmentRequest.Status.SPAM
     assert mailoutbox == []
+    assert not DBTaskResult.objects.exists()  # no email will ever be sent
     assert AppointmentRequest.objects.not_spam().count() == 0
 
 

@@ -1,12 +1,16 @@
 """The site frame, home page, staff pages, health check, static files and error pages."""
 
+from datetime import timedelta
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.test import override_settings
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult, get_date_max
 
+from prolo_site.task_queue import task_queue_health
 from tests.factories import make_clinic, make_page, make_provider
 
 pytestmark = pytest.mark.django_db
@@ -78,7 +82,43 @@ def test_healthz_answers_200_when_the_database_answers(client):
     response = client.get("/healthz")
 
     assert response.status_code == 200
-    assert response.content == b"ok\n"
+    assert response.content == b"ok\ntask queue: 0 ready, the oldest waiting 0 s\n"
+
+
+def test_healthz_reports_a_task_queue_whose_worker_is_down_and_stays_200(client):
+    from appointments.submission import appointment_request_submit
+    from tests.factories import appointment_submission
+
+    appointment_request_submit(submission=appointment_submission())
+    DBTaskResult.objects.update(enqueued_at=timezone.now() - timedelta(minutes=11))
+
+    response = client.get("/healthz")
+
+    assert response.status_code == 200  # patients can still send requests
+    lines = response.content.decode().splitlines()
+    assert lines[0] == "ok"
+    assert lines[1].startswith("task queue: 1 ready, the oldest waiting 66")
+    assert lines[1].endswith("s (is the worker running?)")
+
+
+def test_task_queue_health_counts_only_tasks_that_are_due():
+    from appointments.models import AppointmentRequest
+    from appointments.notifications import appointment_request_queue_notifications
+    from tests.factories import make_appointment_request
+
+    appointment_request = make_appointment_request()
+    now = timezone.now()
+    appointment_request_queue_notifications(appointment_request=appointment_request)
+    appointment_request_queue_notifications(
+        appointment_request=appointment_request, run_after=now + timedelta(minutes=5)
+    )
+
+    DBTaskResult.objects.filter(run_after=get_date_max()).update(enqueued_at=now - timedelta(seconds=30))
+
+    health = task_queue_health(now=now)
+
+    assert health == {"ready": 1, "oldest_ready_seconds": 30, "worker_down": False}
+    assert AppointmentRequest.objects.count() == 1
 
 
 def broken_database():
