@@ -92,6 +92,13 @@ class GuideArticle:
     position: int
 
 
+def _require_exactly(expected, given, message):
+    """A table or front matter must have exactly the `expected` keys: say which are off."""
+    missing, unknown = expected - given, given - expected
+    if missing or unknown:
+        raise ValueError(f"{message} (missing: {sorted(missing)}, unknown: {sorted(unknown)})")
+
+
 def load_sources(directory: Path | str = CONTENT_DIR) -> dict[str, GuideSource]:
     """Read ``sources.toml`` in *directory* into a dict keyed by source key.
 
@@ -107,13 +114,7 @@ def load_sources(directory: Path | str = CONTENT_DIR) -> dict[str, GuideSource]:
     for key, table in data.items():
         if not isinstance(table, dict):
             raise ValueError(f"{path}: [{key}] must be a table with citation, doi and note")
-        missing = _SOURCE_KEYS - table.keys()
-        unknown = table.keys() - _SOURCE_KEYS
-        if missing or unknown:
-            raise ValueError(
-                f"{path}: [{key}] needs exactly citation, doi and note"
-                f" (missing: {sorted(missing)}, unknown: {sorted(unknown)})"
-            )
+        _require_exactly(_SOURCE_KEYS, table.keys(), f"{path}: [{key}] needs exactly citation, doi and note")
         for field in sorted(_SOURCE_KEYS):
             if not isinstance(table[field], str):
                 raise ValueError(f"{path}: [{key}] {field} must be a string")
@@ -171,13 +172,9 @@ def _load_article(path: Path, sources: dict[str, GuideSource]) -> GuideArticle:
 
     meta, body = read_front_matter(path)
 
-    missing = _ARTICLE_KEYS - meta.keys()
-    unknown = meta.keys() - _ARTICLE_KEYS
-    if missing or unknown:
-        raise ValueError(
-            f"{path}: front matter needs exactly {sorted(_ARTICLE_KEYS)}"
-            f" (missing: {sorted(missing)}, unknown: {sorted(unknown)})"
-        )
+    _require_exactly(
+        _ARTICLE_KEYS, meta.keys(), f"{path}: front matter needs exactly {sorted(_ARTICLE_KEYS)}"
+    )
     for field in ("title", "slug", "topic", "summary"):
         if not isinstance(meta[field], str) or not meta[field].strip():
             raise ValueError(f"{path}: {field} must be a non-empty string")
