@@ -13,6 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from articles.models import Article
+from prolo_site.cache import cache_health
 from prolo_site.markdown import render_markdown
 from prolo_site.models import Clinic, Page, Provider
 from prolo_site.page_cache import public_page
@@ -74,17 +75,37 @@ def favicon(request):
     return redirect(static("favicon.svg"), permanent=True)
 
 
-@never_cache
-@require_safe
-def healthz(request):
-    """200 when the database answers, 503 when it does not (for the load balancer)."""
+def database_health():
+    """Without the database no request can be stored or page shown."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except DatabaseError:
-        return HttpResponse("database unavailable\n", status=503, content_type="text/plain")
-    return HttpResponse("ok\n", content_type="text/plain")
+        return "database", False, "not answering", True
+    return "database", True, "", True
+
+
+# Each check returns (name, ok, detail, patients_affected): patients_affected says that
+# patients cannot be served while it fails. One line each in /healthz.
+HEALTH_CHECKS = [
+    database_health,
+    cache_health,
+]
+
+
+@never_cache
+@require_safe
+def healthz(request):
+    """One line per dependency; 200 while patients can be served (a cache that is down
+    only makes pages slower), 503 when they cannot (the database), for the load balancer."""
+    results = [check() for check in HEALTH_CHECKS]
+    unserved = any(not ok and affected for _, ok, _, affected in results)
+    summary = "unavailable" if unserved else "ok" if all(ok for _, ok, _, _ in results) else "degraded"
+    lines = [summary]
+    for name, ok, detail, _ in results:
+        lines.append(f"{name}: {'ok' if ok else 'down'}{f' ({detail})' if detail else ''}")
+    return HttpResponse("\n".join(lines) + "\n", status=503 if unserved else 200, content_type="text/plain")
 
 
 def _error_page(template_name, status):

@@ -78,7 +78,9 @@ def test_healthz_answers_200_when_the_database_answers(client):
     response = client.get("/healthz")
 
     assert response.status_code == 200
-    assert response.content == b"ok\n"
+    lines = response.content.decode().splitlines()
+    assert lines[0] == "ok"
+    assert {"database: ok", "cache: ok"} <= set(lines[1:])
 
 
 def broken_database():
@@ -107,6 +109,7 @@ def test_healthz_answers_503_when_the_database_does_not(client):
         restore_database(saved)
 
     assert response.status_code == 503
+    assert "database: down (not answering)" in response.content.decode().splitlines()
 
 
 @override_settings(DEBUG_PROPAGATE_EXCEPTIONS=False)
