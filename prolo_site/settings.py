@@ -115,7 +115,8 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Redis at CACHE_URL (shared by every host), else files in DJANGO_CACHE_DIR (every worker on
-# this host), by default in this user's own cache folder, one per database.
+# this host), by default in this user's own cache folder, one per database; wrapped by
+# prolo_site.cache.ResilientCache, so the site serves without it when it is down.
 CACHE_URL = os.environ.get("CACHE_URL", "").strip()
 CACHES = cache_settings(
     CACHE_URL,
@@ -265,7 +266,8 @@ ADMIN_URL = admin_url(os.environ.get("DJANGO_ADMIN_URL", "admin/"))
 # The clinic's inboxes for new appointment requests (comma-separated).
 APPOINTMENTS_NOTIFY_EMAILS = env_list("APPOINTMENTS_NOTIFY_EMAILS")
 
-# New requests one client may send: (count, seconds), or None for no limit; counted in the cache.
+# New requests one client may send: (count, seconds), or None for no limit; counted in the
+# database as requests are stored (appointments/rate_limit.py), never in the cache.
 APPOINTMENTS_RATE_LIMIT = env_rate_limit("APPOINTMENTS_RATE_LIMIT", "5/10m")
 # Days a Closed or Spam request is kept before `purge_appointment_requests` anonymises it.
 APPOINTMENTS_RETENTION_DAYS = env_int("APPOINTMENTS_RETENTION_DAYS", 365, minimum=0)
