@@ -213,6 +213,9 @@ class AppointmentRequest(models.Model):
     # Duplicate guard: the form's one-time token, and a hash of what was sent.
     submission_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     fingerprint = models.CharField(max_length=64, blank=True, editable=False, db_index=True)
+    # Rate limit: who sent it, as an HMAC of the client's address (never the address);
+    # counted by appointments/rate_limit.py, blanked by anonymising.
+    client_key = models.CharField(max_length=64, blank=True, editable=False)
 
     anonymised_at = models.DateTimeField(null=True, blank=True, editable=False)
 
@@ -243,7 +246,10 @@ class AppointmentRequest(models.Model):
 
     class Meta:
         ordering = ["received_at"]
-        indexes = [models.Index(fields=["status", "received_at"], name="appointment_status_received")]
+        indexes = [
+            models.Index(fields=["status", "received_at"], name="appointment_status_received"),
+            models.Index(fields=["client_key", "received_at"], name="appointment_client_received"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(status="closed") | ~Q(close_reason=""),

@@ -1,18 +1,26 @@
-"""A per-client limit on new appointment requests, counted in Django's cache.
+"""A per-client limit on new appointment requests, counted in the database as it stores them.
 
 settings.APPOINTMENTS_RATE_LIMIT is (requests, seconds), or None when switched off.
-Only submissions that would store a new request count: a patient correcting
-mistakes, or sending the same form twice, is never locked out. The client is
-the key the caller gives: the view passes prolo_site.client_ip (REMOTE_ADDR, or
-the right-most X-Forwarded-For entry behind our proxy).
+Each stored request keeps a hashed key of the client that sent it
+(AppointmentRequest.client_key: an HMAC of the address with SECRET_KEY, never the
+address); the limit counts that client's requests in the last `seconds`, inside
+the transaction that stores the next one, with the client's lock held. So the
+count is atomic on every database, nothing another client does can reset it, and
+it needs no cache. Only submissions that would store a new request count: a
+patient correcting mistakes, or sending the same form twice, is never locked out.
+The client is the address the caller gives: the view passes prolo_site.client_ip
+(REMOTE_ADDR, or the right-most X-Forwarded-For entry behind our proxy).
 """
 
-import hashlib
-import time
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
-from django.core.cache import cache
+from django.db import connection
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+
+from appointments.models import AppointmentRequest
 
 
 @dataclass(frozen=True)
@@ -21,22 +29,41 @@ class RateDecision:
     retry_after: int = 0  # seconds until the client may send again
 
 
-def record_submission(client, *, now=None):
-    """Count one new request from `client` (its address); allowed while within the limit."""
+def client_key(client):
+    """The key a client's requests are counted under ('' when nothing is counted: no
+    client, or no limit). Keyed with SECRET_KEY, so the stored value cannot be turned
+    back into an address by trying them all."""
+    if client is None or not settings.APPOINTMENTS_RATE_LIMIT:
+        return ""
+    return salted_hmac("appointments.rate_limit.client", str(client), algorithm="sha256").hexdigest()
+
+
+def _lock_client(key):
+    """Serialise one client's submissions, so two at once cannot both count four and both
+    be stored as the fifth. SQLite's IMMEDIATE transactions already serialise every
+    writer; PostgreSQL takes a lock for this client only, until the transaction ends."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [int(key[:15], 16)])
+
+
+def check_rate_limit(key, *, now=None):
+    """Whether the client with `key` (client_key()) may send one more new request now.
+    Must run inside the transaction that then stores that request with this key."""
     rate = settings.APPOINTMENTS_RATE_LIMIT
-    if not rate:
+    if not rate or not key:
         return RateDecision(allowed=True)
     limit, period = rate
-    now = time.time() if now is None else now
-    window = int(now // period)
-    # Hashed: the cache holds no IP addresses.
-    client_key = hashlib.sha256(f"{client}|{window}".encode()).hexdigest()[:32]
-    key = f"appointments:rate:{period}:{client_key}"
-    cache.add(key, 0, timeout=period)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=period)
-        count = 1
-    retry_after = max(1, int((window + 1) * period - now))
-    return RateDecision(allowed=count <= limit, retry_after=retry_after)
+    now = now or timezone.now()
+    _lock_client(key)
+    # The newest `limit` requests in the window: fewer, and there is room for one more.
+    recent = list(
+        AppointmentRequest.objects.filter(client_key=key, received_at__gt=now - timedelta(seconds=period))
+        .order_by("-received_at")
+        .values_list("received_at", flat=True)[:limit]
+    )
+    if len(recent) < limit:
+        return RateDecision(allowed=True)
+    # Room again once the oldest of them leaves the window.
+    frees_at = recent[-1] + timedelta(seconds=period)
+    return RateDecision(allowed=False, retry_after=max(1, int((frees_at - now).total_seconds())))

@@ -19,7 +19,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from appointments.models import AppointmentRequest, new_reference
 from appointments.notifications import appointment_request_queue_notifications
-from appointments.rate_limit import record_submission
+from appointments.rate_limit import check_rate_limit, client_key
 
 # The same answers sent again within this window are the same request (a refresh, a
 # second tab, a patient unsure it went through).
@@ -113,7 +113,7 @@ def appointment_request_submit(*, submission, client=None):
     """
     candidate = _unsaved_request(submission)
     fingerprint = submission_fingerprint(candidate)
-    counted = False
+    key = client_key(client)
     last_error = None
     for _ in range(5):
         try:
@@ -124,11 +124,12 @@ def appointment_request_submit(*, submission, client=None):
                 )
                 if duplicate:
                     return SubmissionOutcome(duplicate)
-                if client is not None and not counted:
-                    decision = record_submission(client)
-                    counted = True
-                    if not decision.allowed:
-                        return SubmissionOutcome(None, retry_after=decision.retry_after)
+                # Counted in this transaction, from the rows it stores: atomic, and never
+                # waiting on (or lost with) the cache.
+                decision = check_rate_limit(key)
+                if not decision.allowed:
+                    return SubmissionOutcome(None, retry_after=decision.retry_after)
+                candidate.client_key = key
                 return SubmissionOutcome(_store(candidate, submission, fingerprint))
         except IntegrityError as error:
             # A reference that happened to exist already, or the same form sent twice

@@ -30,15 +30,22 @@ CONFIRMATION_MAX_AGE = 60 * 60
 def expired_request_form(request):
     """The form again, filled in as sent, when its CSRF token had expired (the site's
     CSRF failure view calls it, see @expired_form below): nothing is stored, nothing
-    typed is lost."""
-    form = AppointmentRequestForm()
-    form.initial = {
-        name: request.POST.getlist(name)
-        if isinstance(field, forms.MultipleChoiceField)
-        else request.POST.get(name, "")
-        for name, field in form.fields.items()
-        if name in request.POST
-    }
+    typed is lost.
+
+    Only the patient's answers (what they can see and type) are carried across, with a
+    fresh one-time token: a CSRF failure is also what a page on another site gets when
+    it posts to the form, and the hidden fields it chose (the honeypot, a token) would
+    otherwise be sent on by the patient, storing their request as Spam."""
+    form = AppointmentRequestForm(initial={"submission_token": uuid.uuid4().hex})
+    form.initial.update(
+        {
+            name: request.POST.getlist(name)
+            if isinstance(field, forms.MultipleChoiceField)
+            else request.POST.get(name, "")
+            for name, field in form.fields.items()
+            if name in AppointmentRequest.PATIENT_ANSWERS and name in request.POST
+        }
+    )
     response = render(
         request, "appointments/appointmentrequest_form.html", {"form": form, "form_expired": True}, status=403
     )

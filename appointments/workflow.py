@@ -87,6 +87,7 @@ def appointment_request_anonymise(*, appointment_request):
         appointment_request.staff_notes = ""
         appointment_request.submission_token = None
         appointment_request.fingerprint = ""
+        appointment_request.client_key = ""
         appointment_request.notifications_claimed_until = None
         appointment_request.anonymised_at = timezone.now()
         appointment_request._change_reason = "Anonymised at the end of the retention period"

@@ -166,18 +166,30 @@ def private_folder(path, *, name):
     return str(folder)
 
 
+REDIS_TIMEOUT_SECONDS = 1
+
+
 def cache_settings(cache_url, *, file_cache_dir):
     """CACHES: Redis at CACHE_URL, shared by every host; else files in `file_cache_dir`
-    (checked by private_folder), shared by every gunicorn worker on this machine (so a
-    rate limit counts a client once, not once per worker), gone with nothing lost if deleted."""
+    (checked by private_folder), shared by every gunicorn worker on this machine; either
+    way gone with nothing lost if deleted, and wrapped so the site serves without it."""
     if cache_url:
-        default = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": cache_url}
+        default = {
+            "WRAPPED_BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": cache_url,
+            # A Redis that stops answering must not hold a request for long.
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+                "socket_timeout": REDIS_TIMEOUT_SECONDS,
+            },
+        }
     else:
         default = {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "WRAPPED_BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
             "LOCATION": private_folder(file_cache_dir, name="DJANGO_CACHE_DIR"),
         }
-    return {"default": {**default, "KEY_PREFIX": "prolo"}}
+    # prolo_site.cache.ResilientCache: with the cache down, the site serves without it.
+    return {"default": {"BACKEND": "prolo_site.cache.ResilientCache", **default, "KEY_PREFIX": "prolo"}}
 
 
 RATE_UNITS = {"s": 1, "m": 60, "h": 3600}

@@ -145,10 +145,12 @@ class PageCacheMiddleware:
         except Resolver404:
             return None
         try:
-            host = request.get_host()
+            request.get_host()
         except DisallowedHost:
             return None  # Django answers it with a 400 below
-        return f"page-cache:{content_version()}:{request.scheme}://{host}{request.path}"
+        # The site's own address, never the request's Host: a client chooses that freely
+        # (any port, say), and each new value would make a new entry, pushing out others.
+        return f"page-cache:{content_version()}:{settings.SITE_URL}{request.path}"
 
     @staticmethod
     def _may_keep(response):

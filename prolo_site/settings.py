@@ -117,7 +117,8 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Redis at CACHE_URL (shared by every host), else files in DJANGO_CACHE_DIR (every worker on
-# this host), by default in this user's own cache folder, one per database.
+# this host), by default in this user's own cache folder, one per database; wrapped by
+# prolo_site.cache.ResilientCache, so the site serves without it when it is down.
 CACHE_URL = os.environ.get("CACHE_URL", "").strip()
 CACHES = cache_settings(
     CACHE_URL,
@@ -285,7 +286,8 @@ ADMIN_URL = admin_url(os.environ.get("DJANGO_ADMIN_URL", "admin/"))
 # The clinic's inboxes for new appointment requests (comma-separated).
 APPOINTMENTS_NOTIFY_EMAILS = env_list("APPOINTMENTS_NOTIFY_EMAILS")
 
-# New requests one client may send: (count, seconds), or None for no limit; counted in the cache.
+# New requests one client may send: (count, seconds), or None for no limit; counted in the
+# database as requests are stored (appointments/rate_limit.py), never in the cache.
 APPOINTMENTS_RATE_LIMIT = env_rate_limit("APPOINTMENTS_RATE_LIMIT", "5/10m")
 # Seconds before the first retry of an appointment email that failed (doubled after each try).
 APPOINTMENTS_EMAIL_RETRY_SECONDS = env_int("APPOINTMENTS_EMAIL_RETRY_SECONDS", 60, minimum=1)

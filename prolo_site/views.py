@@ -13,6 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from articles.models import Article
+from prolo_site.cache import cache_health
 from prolo_site.markdown import render_markdown
 from prolo_site.models import Clinic, Page, Provider
 from prolo_site.page_cache import public_page
@@ -75,24 +76,51 @@ def favicon(request):
     return redirect(static("favicon.svg"), permanent=True)
 
 
-@never_cache
-@require_safe
-def healthz(request):
-    """200 when the database answers, 503 when it does not (for the load balancer);
-    the task queue's backlog on its own line, never a 503 (patients are still served)."""
+def database_health():
+    """Without the database no request can be stored or page shown."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except DatabaseError:
-        return HttpResponse("database unavailable\n", status=503, content_type="text/plain")
-    return HttpResponse(f"ok\n{task_queue_line(task_queue_health())}\n", content_type="text/plain")
+        return "database", False, "not answering", True
+    return "database", True, "", True
 
 
-def task_queue_line(health):
-    """One line for /healthz from task_queue_health()."""
-    line = f"task queue: {health['ready']} ready, the oldest waiting {health['oldest_ready_seconds']} s"
-    return f"{line} (is the worker running?)" if health["worker_down"] else line
+def task_queue_check():
+    """A worker that is down delays the emails; patients are still served and their
+    requests stored, so this never makes /healthz a 503."""
+    try:
+        health = task_queue_health()
+    except DatabaseError:
+        return "task queue", False, "unknown while the database is not answering", False
+    detail = f"{health['ready']} ready, the oldest waiting {health['oldest_ready_seconds']} s"
+    if health["worker_down"]:
+        detail += "; is the worker running?"
+    return "task queue", not health["worker_down"], detail, False
+
+
+# Each check returns (name, ok, detail, patients_affected): patients_affected says that
+# patients cannot be served while it fails. One line each in /healthz.
+HEALTH_CHECKS = [
+    database_health,
+    cache_health,
+    task_queue_check,
+]
+
+
+@never_cache
+@require_safe
+def healthz(request):
+    """One line per dependency; 200 while patients can be served (a cache that is down
+    only makes pages slower), 503 when they cannot (the database), for the load balancer."""
+    results = [check() for check in HEALTH_CHECKS]
+    unserved = any(not ok and affected for _, ok, _, affected in results)
+    summary = "unavailable" if unserved else "ok" if all(ok for _, ok, _, _ in results) else "degraded"
+    lines = [summary]
+    for name, ok, detail, _ in results:
+        lines.append(f"{name}: {'ok' if ok else 'down'}{f' ({detail})' if detail else ''}")
+    return HttpResponse("\n".join(lines) + "\n", status=503 if unserved else 200, content_type="text/plain")
 
 
 def _error_page(template_name, status):

@@ -42,7 +42,7 @@ def private_cache_dir(tmp_path_factory):
 
     cache_dir = str(tmp_path_factory.mktemp("cache"))
     default = settings.CACHES["default"]
-    if default["BACKEND"].endswith("FileBasedCache"):
+    if default.get("WRAPPED_BACKEND", default["BACKEND"]).endswith("FileBasedCache"):
         with override_settings(CACHES={"default": {**default, "LOCATION": cache_dir}}):
             yield cache_dir
     else:

@@ -2,17 +2,20 @@
 
 import threading
 import uuid
+from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.test import override_settings
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from appointments import submission
 from appointments.admin_export import csv_safe
 from appointments.models import AppointmentRequest
 from appointments.notifications import send_appointment_request_emails
-from appointments.rate_limit import record_submission
+from appointments.rate_limit import check_rate_limit, client_key
 from appointments.submission import appointment_request_submit
 from tests.factories import appointment_submission, make_appointment_request, make_provider
 
@@ -142,7 +145,8 @@ def race(count, make_arguments):
     def submit(number):
         try:
             barrier.wait(timeout=30)
-            results.append(create(**make_arguments(number)).pk)
+            stored = create(**make_arguments(number))
+            results.append(stored.pk if stored else None)  # None: refused by the rate limit
         except Exception as error:  # pragma: no cover - reported below
             errors.append(error)
         finally:
@@ -188,27 +192,65 @@ def test_different_requests_at_once_all_land():
 # --- The rate limiter -----------------------------------------------------------------------------
 
 
-def test_rate_limit_counts_per_client_in_fixed_windows(settings):
+def test_rate_limit_counts_each_clients_stored_requests_in_the_last_period(settings):
     settings.APPOINTMENTS_RATE_LIMIT = (2, 600)
-    start = 1_800_000_000  # the start of a 10-minute window
+    now = timezone.now()
+    key, other_key = client_key("192.0.2.1"), client_key("192.0.2.2")
+    make_appointment_request(client_key=key, received_at=now - timedelta(seconds=590))
+    make_appointment_request(client_key=key, received_at=now - timedelta(seconds=10))
+    make_appointment_request(client_key=other_key, received_at=now - timedelta(seconds=5))
 
-    decisions = [record_submission("192.0.2.1", now=start + second) for second in (0, 1, 2)]
-    other_client = record_submission("192.0.2.2", now=start + 3)
-    next_window = record_submission("192.0.2.1", now=start + 600)
+    refused = check_rate_limit(key, now=now)
+    later = check_rate_limit(key, now=now + timedelta(seconds=11))
 
-    assert [d.allowed for d in decisions] == [True, True, False]
-    assert decisions[2].retry_after == 598
-    assert other_client.allowed
-    assert next_window.allowed
+    assert not refused.allowed
+    assert refused.retry_after == 10  # when the older of the two leaves the window
+    assert later.allowed
+    assert check_rate_limit(other_key, now=now).allowed
 
 
-def test_the_cache_holds_no_ip_addresses(settings):
-    from django.core.cache import cache
+def test_the_rate_limit_stores_no_ip_address_and_anonymising_clears_its_key(settings):
+    from appointments.workflow import appointment_request_anonymise
 
-    # An in-memory cache here, whose keys can be listed (the file cache hashes them).
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     settings.APPOINTMENTS_RATE_LIMIT = (2, 600)
-    record_submission("192.0.2.77", now=1_800_000_000)
+    stored = create(client="192.0.2.77")
 
-    assert cache._cache  # the count is there...
-    assert not any("192.0.2.77" in str(key) for key in cache._cache)  # ...under a hashed key
+    assert stored.client_key == client_key("192.0.2.77")
+    assert len(stored.client_key) == 64 and "192.0.2.77" not in stored.client_key
+    with override_settings(SECRET_KEY="another-secret-key-for-another-site-" * 2):
+        assert client_key("192.0.2.77") != stored.client_key  # keyed with the site's secret
+    stored.status = AppointmentRequest.Status.CLOSED
+    stored.close_reason = AppointmentRequest.CloseReason.OTHER
+    stored.save()
+    appointment_request_anonymise(appointment_request=stored)
+    stored.refresh_from_db()
+    assert stored.client_key == ""
+
+
+def test_the_rate_limit_holds_when_the_cache_evicts_everything(settings):
+    """Nothing kept in the cache can reset the count: a dummy cache keeps nothing at all."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    settings.APPOINTMENTS_RATE_LIMIT = (2, 600)
+    assert create(client="192.0.2.9", name="Patient One")
+    assert create(client="192.0.2.9", name="Patient Two")
+    assert create(client="192.0.2.9", name="Patient Three") is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_32_requests_at_once_from_one_client_store_exactly_the_limit(settings):
+    """The count and the row are one transaction under the client's lock: 32 new requests
+    released at the same moment, on real connections, against a limit of 5."""
+    settings.APPOINTMENTS_RATE_LIMIT = (5, 600)
+
+    results, errors = race(
+        32,
+        lambda number: {
+            "client": "192.0.2.50",
+            "name": f"Patient {number}",
+            "submission_token": uuid.uuid4(),
+        },
+    )
+
+    assert errors == []
+    assert AppointmentRequest.objects.count() == 5
+    assert sorted(result is None for result in results) == [False] * 5 + [True] * 27

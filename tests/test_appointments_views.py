@@ -14,7 +14,12 @@ from django_tasks_db.models import DBTaskResult
 
 from appointments.models import AppointmentRequest
 from appointments.views import CONFIRMATION_COOKIE, CONFIRMATION_MAX_AGE, CONFIRMATION_SALT
-from tests.factories import appointment_request_answers, make_appointment_request, make_clinic
+from tests.factories import (
+    appointment_request_answers,
+    make_appointment_request,
+    make_clinic,
+    make_front_desk_user,
+)
 from tests.helpers import FORM_URL, RECEIVED_URL, hidden_input
 from tests.vnu import html_errors, vnu_or_skip
 
@@ -199,9 +204,53 @@ def test_an_expired_form_comes_back_filled_in_and_unsent(clinic):
     assert 'value="Maria Example"' in html
     assert re.search(r'name="areas" value="hip"[^>]*id="id_areas_4"[^>]* checked', html)
     assert "Hip hurts &lt;at night&gt;</textarea>" in html
-    assert 'name="submission_token" value="abababababababababababababababab"' in html
+    # A fresh one-time token: the posted one is never carried across.
+    assert hidden_input(html, "submission_token") not in ("", "ab" * 16)
     assert 'name="csrfmiddlewaretoken"' in html
     assert AppointmentRequest.objects.count() == 0
+
+
+def test_a_page_on_another_site_cannot_make_the_patients_request_spam(
+    clinic, mailoutbox, django_capture_on_commit_callbacks, settings
+):
+    """Another site posts the hidden honeypot and a token of its choosing to the form; the
+    CSRF check fails and the form comes back for the patient to finish. What they send
+    then is a normal request that reaches the front desk."""
+    settings.APPOINTMENTS_NOTIFY_EMAILS = ["frontdesk@clinic.test"]
+    patient = Client(enforce_csrf_checks=True)
+    forged = appointment_request_answers(website="http://cheap-pills.example", submission_token="cd" * 16)
+
+    # No CSRF cookie or token: what a cross-site form post carries.
+    page = patient.post(FORM_URL, forged, HTTP_ORIGIN="https://attacker.example")
+    html = page.content.decode()
+
+    assert page.status_code == 403
+    assert "Your request has not been sent yet" in html
+    assert 'value="Maria Example"' in html  # what the patient can see is still filled in
+    assert hidden_input(html, "website") == ""
+    token = hidden_input(html, "submission_token")
+    assert token and token != "cd" * 16
+
+    # The patient checks the answers and presses Send: the browser posts the page as shown.
+    resent = appointment_request_answers(
+        website=hidden_input(html, "website"),
+        submission_token=token,
+        csrfmiddlewaretoken=hidden_input(html, "csrfmiddlewaretoken"),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = patient.post(FORM_URL, resent)
+
+    assert response.status_code == 302
+    assert response["Location"] == RECEIVED_URL
+    appointment_request = AppointmentRequest.objects.get()
+    assert appointment_request.status == AppointmentRequest.Status.NEW
+    front_desk = Client()
+    front_desk.force_login(make_front_desk_user())
+    changelist = front_desk.get(reverse("admin:appointments_appointmentrequest_changelist"))
+    assert appointment_request.display_reference in changelist.content.decode()
+    # Its emails wait in the task queue for the worker, like any patient's request.
+    [task] = DBTaskResult.objects.filter(status="READY")
+    assert task.args_kwargs["kwargs"] == {"appointment_request_id": appointment_request.pk}
 
 
 # --- Success: POST-redirect-GET ---------------------------------------------------------------

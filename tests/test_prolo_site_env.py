@@ -141,9 +141,10 @@ def test_the_cache_is_redis_when_a_cache_url_is_given_else_files(tmp_path):
     redis = env.cache_settings("redis://cache:6379/0", file_cache_dir="/unused")["default"]
     files = env.cache_settings("", file_cache_dir=str(tmp_path / "cache"))["default"]
 
-    assert redis["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert redis["BACKEND"] == files["BACKEND"] == "prolo_site.cache.ResilientCache"
+    assert redis["WRAPPED_BACKEND"] == "django.core.cache.backends.redis.RedisCache"
     assert redis["LOCATION"] == "redis://cache:6379/0"
-    assert files["BACKEND"] == "django.core.cache.backends.filebased.FileBasedCache"
+    assert files["WRAPPED_BACKEND"] == "django.core.cache.backends.filebased.FileBasedCache"
     assert files["LOCATION"] == str(tmp_path / "cache")
     assert redis["KEY_PREFIX"] == files["KEY_PREFIX"] == "prolo"
 

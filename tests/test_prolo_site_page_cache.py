@@ -228,3 +228,24 @@ def test_the_page_cache_can_be_switched_off(settings):
     type(article).objects.filter(pk=article.pk).update(title="Changed quietly")
 
     assert "Changed quietly" in fresh_reader().get(article.get_absolute_url()).content.decode()
+
+
+def test_a_hosts_port_chosen_by_the_client_makes_no_new_entry(django_assert_num_queries):
+    """Keys come from DJANGO_SITE_URL: varying the Host header's port cannot fill the
+    cache with copies of one page (and push everything else out)."""
+    make_clinic()
+    article = make_article()
+    assert fresh_reader().get(article.get_absolute_url(), HTTP_HOST="testserver:1000").status_code == 200
+
+    for port in range(1001, 1021):
+        with django_assert_num_queries(0):
+            response = fresh_reader().get(article.get_absolute_url(), HTTP_HOST=f"testserver:{port}")
+        assert response.status_code == 200
+
+
+def test_a_host_the_site_does_not_serve_gets_400_even_for_a_cached_page():
+    make_clinic()
+    article = make_article()
+    assert fresh_reader().get(article.get_absolute_url()).status_code == 200
+
+    assert fresh_reader().get(article.get_absolute_url(), HTTP_HOST="attacker.example").status_code == 400
