@@ -104,8 +104,10 @@ def test_the_form_page_offers_email_and_relay_to_deaf_patients(client):
 
     html = client.get(FORM_URL).content.decode()
 
-    assert 'Email us at <a href="mailto:frontdesk@clinic.example">frontdesk@clinic.example</a>.' in html
-    assert "dial 711 and ask for (757) 596-1900" in html
+    assert (
+        'Email us at <a href="mailto:frontdesk@clinic.example">frontdesk@clinic.example</a>, or call' in html
+    )
+    assert "through a relay service: dial 711 and ask for (757) 596-1900." in html
 
 
 @pytest.mark.django_db
@@ -115,7 +117,7 @@ def test_without_an_email_address_the_form_page_offers_only_the_relay(client):
     html = client.get(FORM_URL).content.decode()
 
     assert "mailto:" not in html
-    assert "dial 711" in html
+    assert "cannot use the phone? Call through a relay service: dial 711" in html
 
 
 @pytest.mark.django_db
