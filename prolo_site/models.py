@@ -100,7 +100,8 @@ class Clinic(models.Model):
         super().save(*args, **kwargs)
 
     def clean(self):
-        if self.phone and _parse_phone(self.phone) is None:
+        number = _parse_phone(self.phone) if self.phone else None
+        if self.phone and (number is None or not phonenumbers.is_possible_number(number)):
             raise ValidationError(
                 {"phone": "Enter the number as patients dial it, for example (757) 596-1900."}
             )
