@@ -9,7 +9,6 @@ from django.conf import settings
 
 from appointments.admin import AppointmentRequestAdmin
 from appointments.models import AppointmentRequest
-from articles.guide_content import plain_text
 from tests.factories import make_article, make_clinic
 from tests.helpers import FORM_URL
 
@@ -35,6 +34,13 @@ REMOVED_ANSWERS = {
     "interpreter_language": "the support you asked for",
     "access_needs": "the support you asked for",
 }
+
+
+def plain_text(markdown):
+    """The words a reader sees: no link targets, emphasis marks or list bullets."""
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", markdown)
+    text = re.sub(r"^\s*(?:[-*+]|#+)\s+", "", text, flags=re.MULTILINE)
+    return text.replace("**", "").replace("*", "")
 
 
 def _text(slug):
