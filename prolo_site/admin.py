@@ -12,7 +12,11 @@ class ClinicAdmin(admin.ModelAdmin):
     list_display = ["name", "phone", "offers_telehealth", "updated_at"]
     fieldsets = [
         (None, {"fields": ["name", "short_name", "phone", "email"]}),
-        ("Where and when", {"fields": ["address", "opening_hours", "offers_telehealth"]}),
+        (
+            "Where and when",
+            {"fields": ["address", "opening_hours", "callback_time", "out_of_hours", "offers_telehealth"]},
+        ),
+        ("Cost", {"fields": ["price", "insurance"]}),
     ]
 
     def has_add_permission(self, request):

@@ -4,6 +4,10 @@ Everything a page shows about the clinic comes from here, so staff can keep it
 current in the admin. Nothing is invented: fields the sources don't give stay blank.
 """
 
+import re
+
+import phonenumbers
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
@@ -14,6 +18,19 @@ from prolo_site.markdown import markdown_problem
 PROVIDER_PHOTO_MAX_BYTES = 10 * 1024 * 1024
 PROVIDER_PHOTO_STORED_SIDE = 480  # shown at 120 px: room for screens of 3 or 4 pixels per point
 
+# Sentences that name a fact staff have not filled in are left out, whole: never
+# "call the clinic on the clinic". A sentence ends at . ! or ? (or the line's end).
+_SENTENCE = r"[ \t]*[^.!?\n]*{mark}[^.!?\n]*[.!?]*"
+_LIST_MARK = re.compile(r"^\s*(?:[-*+]|\d+\.)\s+")
+
+
+def _parse_phone(text):
+    """The number as phonenumbers reads it (extension included), or None."""
+    try:
+        return phonenumbers.parse(text, settings.PHONENUMBER_DEFAULT_REGION)
+    except phonenumbers.NumberParseException:
+        return None
+
 
 class Clinic(models.Model):
     """The one clinic this site is for (a single row, edited in the admin)."""
@@ -21,14 +38,44 @@ class Clinic(models.Model):
     name = models.CharField(max_length=120)
     short_name = models.CharField(max_length=20, blank=True, help_text="For example OSC.")
     phone = models.CharField(
-        max_length=30, help_text="As patients should dial it, for example (757) 596-1900."
+        max_length=40,
+        help_text="As patients should dial it, for example (757) 596-1900 or (757) 596-1900 ext. 12.",
     )
-    email = models.EmailField(blank=True, help_text="A public address for general questions.")
+    email = models.EmailField(
+        "public email address",
+        blank=True,
+        help_text="A public address for general questions, read by the front desk. "
+        "Shown to patients who cannot use the phone.",
+    )
     address = models.TextField(blank=True, help_text="Postal address, one part per line.")
     opening_hours = models.TextField(
         blank=True,
         help_text="When the front desk answers, one line per day range, "
         "for example 'Monday to Friday, 8 am to 5 pm'.",
+    )
+    callback_time = models.CharField(
+        "how soon we call back",
+        max_length=120,
+        blank=True,
+        help_text="How soon the front desk usually contacts a patient after a request, "
+        "for example 'within one working day'. Shown as 'We usually contact you …'.",
+    )
+    out_of_hours = models.TextField(
+        "when the clinic is closed",
+        blank=True,
+        help_text="What a patient should do when the front desk is closed, "
+        "for example an on-call number. 911 is always shown for emergencies.",
+    )
+    price = models.TextField(
+        "prolotherapy price",
+        blank=True,
+        help_text="What prolotherapy costs at this clinic, or how to ask, "
+        "for example 'Ask the front desk for a written estimate before your first visit'.",
+    )
+    insurance = models.TextField(
+        "insurance and Medicare",
+        blank=True,
+        help_text="What insurance plans and Medicare usually pay for prolotherapy here, in plain words.",
     )
     offers_telehealth = models.BooleanField(
         default=False, help_text="Whether some visits can happen by video."
@@ -42,9 +89,28 @@ class Clinic(models.Model):
     def __str__(self):
         return self.name
 
+    # The facts a patient looks for first, in the order a new clinic should fill them
+    # in: the admin's home page lists those still blank (Clinic.missing_facts).
+    PATIENT_FACTS = (
+        "address",
+        "opening_hours",
+        "callback_time",
+        "out_of_hours",
+        "price",
+        "insurance",
+        "email",
+    )
+
     def save(self, *args, **kwargs):
         self.pk = 1  # one clinic, one row
         super().save(*args, **kwargs)
+
+    def clean(self):
+        number = _parse_phone(self.phone) if self.phone else None
+        if self.phone and (number is None or not phonenumbers.is_possible_number(number)):
+            raise ValidationError(
+                {"phone": "Enter the number as patients dial it, for example (757) 596-1900."}
+            )
 
     @classmethod
     def load(cls):
@@ -60,13 +126,20 @@ class Clinic(models.Model):
 
     @property
     def phone_href(self):
-        """The phone number as a tel: URI (digits and a leading +)."""
-        digits = "".join(ch for ch in self.phone if ch.isdigit())
-        if self.phone.strip().startswith("+"):
-            return f"tel:+{digits}"
-        if len(digits) == 10:  # a North American number without its country code
-            return f"tel:+1{digits}"
-        return f"tel:{digits}"
+        """The phone number as a tel: URI (RFC 3966), its extension kept as ;ext=12."""
+        number = _parse_phone(self.phone)
+        if number is not None:
+            e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+            return f"tel:{e164};ext={number.extension}" if number.extension else f"tel:{e164}"
+        return "tel:" + "".join(ch for ch in self.phone if ch.isdigit() or ch == "+")
+
+    def missing_facts(self):
+        """The patient facts staff have not filled in yet, as their field labels."""
+        return [
+            self._meta.get_field(name).verbose_name
+            for name in self.PATIENT_FACTS
+            if not str(getattr(self, name)).strip()
+        ]
 
     @property
     def display_name(self):
@@ -85,9 +158,15 @@ class Provider(models.Model):
     """A clinician patients can ask to see."""
 
     name = models.CharField(max_length=120, help_text="Full name, for example Jenny L. F. Andrus.")
-    credentials = models.CharField(max_length=60, blank=True, help_text="For example MD or DO.")
+    credentials = models.CharField(
+        max_length=60, blank=True, help_text="For example MD or DO; shown after the name."
+    )
     slug = models.SlugField(unique=True)
-    bio = models.TextField(blank=True, help_text="A few plain sentences for patients.")
+    bio = models.TextField(
+        "short biography",
+        blank=True,
+        help_text="A few plain sentences for patients: training, experience, what they treat.",
+    )
     photo = models.ImageField(upload_to="providers/", blank=True)
     photo_alt = models.CharField(
         "photo description",
@@ -133,6 +212,14 @@ class Provider(models.Model):
     def display_name(self):
         return f"{self.name}, {self.credentials}" if self.credentials else self.name
 
+    def missing_facts(self):
+        """What patients read about a provider that staff have not filled in (the photo is optional)."""
+        return [
+            self._meta.get_field(name).verbose_name
+            for name in ("credentials", "bio")
+            if not getattr(self, name).strip()
+        ]
+
 
 class PageQuerySet(models.QuerySet):
     def published(self):
@@ -149,7 +236,8 @@ class Page(models.Model):
     )
     body = models.TextField(
         help_text="Markdown: ## for headings, - for lists, [text](url) for links. "
-        "{{ clinic_phone }} and {{ retention_days }} are filled in from the clinic's settings."
+        "{{ clinic_phone }}, {{ clinic_email }} and {{ retention_days }} are filled in from the "
+        "clinic's settings; a sentence naming one the clinic has not filled in is left out."
     )
     show_in_footer = models.BooleanField(default=True)
     is_published = models.BooleanField(default=True)
@@ -172,11 +260,25 @@ class Page(models.Model):
         if problem:
             raise ValidationError({"body": problem})
 
-    def body_with_facts(self, *, clinic_phone, retention_days):
+    def body_with_facts(self, *, clinic_phone, retention_days, clinic_email=""):
         """The body with its placeholders filled in from the clinic's current settings.
 
         Plain replacement, not the template language: staff text never runs as code.
+        A sentence whose fact is blank is dropped, and so is a list item it empties.
         """
-        return self.body.replace("{{ clinic_phone }}", clinic_phone or "the clinic").replace(
-            "{{ retention_days }}", str(retention_days)
-        )
+        facts = {"clinic_phone": clinic_phone, "clinic_email": clinic_email, "retention_days": retention_days}
+        lines = []
+        for line in self.body.split("\n"):
+            list_mark = _LIST_MARK.match(line)
+            prefix = list_mark.group() if list_mark else ""
+            filled = line[len(prefix) :]
+            for name, value in facts.items():
+                mark = f"{{{{ {name} }}}}"
+                if str(value).strip():
+                    filled = filled.replace(mark, str(value))
+                else:
+                    filled = re.sub(_SENTENCE.format(mark=re.escape(mark)), "", filled)
+            if line.strip() and not filled.strip():
+                continue  # every sentence of this line named a missing fact
+            lines.append(prefix + (filled.lstrip() if prefix else filled))
+        return "\n".join(lines)

@@ -54,6 +54,7 @@ def page_detail(request, slug):
     clinic = Clinic.for_request(request)
     body = page.body_with_facts(
         clinic_phone=clinic.phone if clinic else "",
+        clinic_email=clinic.email if clinic else "",
         retention_days=settings.APPOINTMENTS_RETENTION_DAYS,
     )
     return render(request, "prolo_site/page_detail.html", {"page": page, "body": render_markdown(body).html})

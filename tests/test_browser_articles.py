@@ -81,6 +81,7 @@ def test_sensitive_image_stays_hidden_until_the_reader_opens_it(browser, tiny_pn
 
 def test_search_for_knee_from_the_header(browser, guide):
     browser.goto("/")
+    browser.page.get_by_text("Menu", exact=True).click()  # a phone: the links are behind the menu
     browser.page.get_by_role("navigation", name="Main").get_by_role("link", name="Search").click()
     browser.page.get_by_label("Search for a word").fill("knee")
     browser.page.keyboard.press("Enter")

@@ -15,7 +15,7 @@ from tests.helpers import plain_text, reading_grade
 PAGES_DIR = Path(__file__).resolve().parents[1] / "prolo_site" / "content" / "pages"
 EXPECTED = {"privacy": 1, "accessibility": 2, "editorial-policy": 3, "when-to-get-help": 4}
 FRONT_MATTER_KEYS = {"title", "slug", "summary", "position"}
-ALLOWED_PLACEHOLDERS = {"{{ clinic_phone }}", "{{ retention_days }}"}
+ALLOWED_PLACEHOLDERS = {"{{ clinic_phone }}", "{{ clinic_email }}", "{{ retention_days }}"}
 MAX_GRADE = 9
 
 FRONT_MATTER = re.compile(

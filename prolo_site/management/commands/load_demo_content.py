@@ -15,8 +15,10 @@ from prolo_site.models import Clinic, Page, Provider
 
 PAGES_DIR = Path(__file__).resolve().parents[2] / "content" / "pages"
 
-# Only what the clinic's own page states (shared/content/FACTS.md); address,
-# hours and other providers are left for staff to enter, never invented.
+# Only what the clinic's own page states (shared/content/FACTS.md). The rest
+# patients look for (Clinic.PATIENT_FACTS: address, hours, call-back time, price,
+# insurance...) and the provider's biography are not in the sources: they stay
+# blank for staff to enter, and the admin's home page lists them until they do.
 CLINIC = {
     "name": "Orthopaedic & Spine Center",
     "short_name": "OSC",
