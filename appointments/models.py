@@ -13,7 +13,12 @@ from phonenumber_field.modelfields import PhoneNumberField
 from simple_history.models import HistoricalRecords
 
 from appointments.business_days import overdue_cutoff, reply_due_at
-from appointments.validators import refuse_control_characters, refuse_control_characters_except_line_breaks
+from appointments.validators import (
+    CONTROL_CHARACTERS_MESSAGE,
+    contains_control_characters,
+    refuse_control_characters,
+    refuse_control_characters_except_line_breaks,
+)
 from prolo_site.models import Provider
 
 # No 0/O, 1/I/L or U: nothing a patient reading it over the phone can confuse.
@@ -279,6 +284,10 @@ class AppointmentRequest(models.Model):
                 errors["areas"] = "Choose at least one area from the list."
             if not self.phone and not self.email:
                 errors["phone"] = "A request needs a phone number or an email address."
+        # Checked here rather than as a validator on the field, so the field stays Django's
+        # EmailField as migrated (the email's other rules belong to the form and the mailer).
+        if contains_control_characters(self.email):
+            errors["email"] = CONTROL_CHARACTERS_MESSAGE
         if errors:
             raise ValidationError(errors)
 

@@ -6,8 +6,10 @@ import pytest
 from django.http import QueryDict
 
 from appointments.forms import AppointmentRequestForm
+from appointments.models import AppointmentRequest
 from appointments.validators import CONTROL_CHARACTERS_MESSAGE
 from tests.factories import appointment_request_answers, make_provider
+from tests.helpers import FORM_URL
 
 pytestmark = pytest.mark.django_db
 
@@ -80,6 +82,43 @@ def test_control_characters_and_null_bytes_are_refused_with_one_plain_message(fi
 
     assert errors == [CONTROL_CHARACTERS_MESSAGE]
     assert "Null characters are not allowed." not in errors
+
+
+# One of each kind of invisible character that could make staff misread a name or a note.
+HIDDEN_CHARACTERS = {
+    "right-to-left override": "\u202e",
+    "left-to-right embedding": "\u202a",
+    "pop directional formatting": "\u202c",
+    "right-to-left mark": "\u200f",
+    "left-to-right mark": "\u200e",
+    "first strong isolate": "\u2068",
+    "pop directional isolate": "\u2069",
+    "Arabic letter mark": "\u061c",
+    "zero-width space": "\u200b",
+    "zero-width non-joiner": "\u200c",
+    "zero-width joiner": "\u200d",
+    "word joiner": "\u2060",
+    "byte order mark": "\ufeff",
+}
+
+
+@pytest.mark.parametrize("field", ["name", "email", "message", "interpreter_language", "access_needs"])
+@pytest.mark.parametrize("hidden", HIDDEN_CHARACTERS.values(), ids=HIDDEN_CHARACTERS.keys())
+def test_bidi_and_zero_width_characters_are_refused_like_control_characters(field, hidden):
+    value = {"email": "maria@example.com"}.get(field, "Maria")
+    errors = errors_for(field, **{field: f"{value[:3]}{hidden}{value[3:]}"})
+
+    assert errors == [CONTROL_CHARACTERS_MESSAGE]
+
+
+def test_the_page_says_why_and_keeps_what_the_patient_typed(client):
+    response = client.post(FORM_URL, appointment_request_answers(name="Maria \u202eelpmaxE"))
+    html = response.content.decode()
+
+    assert response.status_code == 200
+    assert AppointmentRequest.objects.count() == 0
+    assert html.count(CONTROL_CHARACTERS_MESSAGE) == 2  # the summary at the top, and under the field
+    assert 'value="Maria \u202eelpmaxE"' in html
 
 
 def test_line_breaks_and_tabs_are_fine_in_the_longer_answers():
