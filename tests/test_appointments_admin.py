@@ -11,6 +11,7 @@ import django.contrib.admin
 import pytest
 import simple_history
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
@@ -561,6 +562,24 @@ def test_csv_export_cannot_smuggle_spreadsheet_formulas(client, front_desk):
     assert row["Message"] == "'@SUM(1+1)"
     assert row["Access needs"] == "'-2+3"
     assert row["Staff notes"] == "'+cmd"
+
+
+def test_csv_export_defuses_every_column_not_only_the_patients(client, front_desk):
+    provider = make_provider(name="=cmd|' /C calc'!A0")
+    user_model = get_user_model()
+    assignee = user_model.objects.create_user(username="@evil", password="unused-password-1234")
+    dangerous = make_appointment_request(
+        name=" =1+1", preferred_provider=provider, assigned_to=assignee, staff_notes="\uff1dSUM(A1)"
+    )
+
+    response = run_action(client, "export_csv", dangerous)
+
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    row = dict(zip(rows[0], rows[1], strict=True))
+    assert row["Name"] == "' =1+1"
+    assert row["Provider"] == "'=cmd|' /C calc'!A0, MD"
+    assert row["Assigned to"] == "'@evil"
+    assert row["Staff notes"] == "'\uff1dSUM(A1)"
 
 
 def test_contact_attempts_show_inline_on_the_request(client, front_desk):
