@@ -173,7 +173,7 @@ def test_null_bytes_get_a_plain_message_not_a_server_error(client):
     response = client.post(FORM_URL, appointment_request_answers(name="Maria\x00Example"))
 
     assert response.status_code == 200
-    assert "Remove the hidden control characters" in response.content.decode()
+    assert "This has hidden characters in it that we cannot accept" in response.content.decode()
     assert AppointmentRequest.objects.count() == 0
 
 
