@@ -74,10 +74,12 @@ class AppointmentRequestQuerySet(models.QuerySet):
         )
 
     def overdue(self, now=None):
-        """Still New one business day (Monday to Friday) after they arrived."""
+        """Still New one business day (Monday to Friday) after they arrived (an anonymised
+        one, left New past the retention period, has no one left to call)."""
         return self.filter(
             status=AppointmentRequest.Status.NEW,
             received_at__lte=overdue_cutoff(now or timezone.now()),
+            anonymised_at__isnull=True,
         )
 
     def awaiting_notification(self, *, front_desk_has_inbox=True):
@@ -93,9 +95,16 @@ class AppointmentRequestQuerySet(models.QuerySet):
 
     def due_for_anonymising(self, *, closed_before):
         return self.filter(
-            status__in=[AppointmentRequest.Status.CLOSED, AppointmentRequest.Status.SPAM],
+            status__in=AppointmentRequest.FINISHED_STATUSES,
             status_changed_at__lt=closed_before,
             anonymised_at__isnull=True,
+        )
+
+    def left_open_for_anonymising(self, *, unchanged_before):
+        """Still New, Contacted or Scheduled, with no status change since `unchanged_before`:
+        forgotten, so they lose the patient's details too (after a longer period)."""
+        return self.exclude(status__in=AppointmentRequest.FINISHED_STATUSES).filter(
+            status_changed_at__lt=unchanged_before, anonymised_at__isnull=True
         )
 
 
@@ -143,6 +152,9 @@ class AppointmentRequest(models.Model):
         ANKLE_FOOT = "ankle_foot", "Ankle or foot"
         ELBOW_WRIST = "elbow_wrist", "Elbow or wrist"
         OTHER = "other", "Somewhere else"
+
+    # The front desk's work on these is done; every other status is still open.
+    FINISHED_STATUSES = (Status.CLOSED, Status.SPAM)
 
     # Shown to patients and to staff; never the database id.
     reference = models.CharField(max_length=REFERENCE_LENGTH, unique=True, editable=False)
@@ -317,7 +329,11 @@ class AppointmentRequest(models.Model):
         return reply_due_at(self.received_at)
 
     def is_overdue(self, now=None):
-        return self.status == self.Status.NEW and self.reply_due_at <= (now or timezone.now())
+        return (
+            self.status == self.Status.NEW
+            and self.anonymised_at is None
+            and self.reply_due_at <= (now or timezone.now())
+        )
 
 
 class ContactAttempt(models.Model):

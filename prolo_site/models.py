@@ -148,11 +148,14 @@ class Page(models.Model):
     def get_absolute_url(self):
         return reverse("page", kwargs={"slug": self.slug})
 
-    def body_with_facts(self, *, clinic_phone, retention_days):
-        """The body with its placeholders filled in from the clinic's current settings.
+    def body_with_facts(self, *, clinic_phone, retention_days, open_retention_days):
+        """The body with its placeholders filled in from the clinic's current settings
+        ({{ open_retention_days }} too: how long a request left open is kept).
 
         Plain replacement, not the template language: staff text never runs as code.
         """
-        return self.body.replace("{{ clinic_phone }}", clinic_phone or "the clinic").replace(
-            "{{ retention_days }}", str(retention_days)
+        return (
+            self.body.replace("{{ clinic_phone }}", clinic_phone or "the clinic")
+            .replace("{{ retention_days }}", str(retention_days))
+            .replace("{{ open_retention_days }}", str(open_retention_days))
         )

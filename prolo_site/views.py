@@ -53,6 +53,7 @@ def page_detail(request, slug):
     body = page.body_with_facts(
         clinic_phone=clinic.phone if clinic else "",
         retention_days=settings.APPOINTMENTS_RETENTION_DAYS,
+        open_retention_days=settings.APPOINTMENTS_OPEN_RETENTION_DAYS,
     )
     return render(request, "prolo_site/page_detail.html", {"page": page, "body": render_markdown(body).html})
 
