@@ -545,13 +545,19 @@ def test_csv_export_of_the_selected_requests(client, front_desk):
     assert row["Interpreter language"] == "Spanish"
 
 
-def test_csv_export_cannot_smuggle_spreadsheet_formulas(client, front_desk):
+def test_csv_export_cannot_smuggle_spreadsheet_formulas_in_any_column(client, front_desk):
+    provider = make_provider(name="=cmd|' /C calc'!A0")
+    assignee = get_user_model().objects.create_user(username="@evil", password="unused-password-1234")
     dangerous = make_appointment_request(
         name='=HYPERLINK("http://evil.example","Click")',
         phone="+442079460958",
         message="@SUM(1+1)",
-        access_needs="-2+3",
+        access_needs=" -2+3",
+        needs_interpreter=True,
+        interpreter_language="\uff1dSUM(A1)",
         staff_notes="+cmd",
+        preferred_provider=provider,
+        assigned_to=assignee,
     )
 
     response = run_action(client, "export_csv", dangerous)
@@ -561,26 +567,12 @@ def test_csv_export_cannot_smuggle_spreadsheet_formulas(client, front_desk):
     assert row["Name"] == '\'=HYPERLINK("http://evil.example","Click")'
     assert row["Phone"] == "'+44 20 7946 0958"
     assert row["Message"] == "'@SUM(1+1)"
-    assert row["Access needs"] == "'-2+3"
+    assert row["Access needs"] == "' -2+3"
+    assert row["Interpreter language"] == "'\uff1dSUM(A1)"
+    # Not only what the patient typed: staff notes, provider names and usernames too.
     assert row["Staff notes"] == "'+cmd"
-
-
-def test_csv_export_defuses_every_column_not_only_the_patients(client, front_desk):
-    provider = make_provider(name="=cmd|' /C calc'!A0")
-    user_model = get_user_model()
-    assignee = user_model.objects.create_user(username="@evil", password="unused-password-1234")
-    dangerous = make_appointment_request(
-        name=" =1+1", preferred_provider=provider, assigned_to=assignee, staff_notes="\uff1dSUM(A1)"
-    )
-
-    response = run_action(client, "export_csv", dangerous)
-
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
-    row = dict(zip(rows[0], rows[1], strict=True))
-    assert row["Name"] == "' =1+1"
     assert row["Provider"] == "'=cmd|' /C calc'!A0, MD"
     assert row["Assigned to"] == "'@evil"
-    assert row["Staff notes"] == "'\uff1dSUM(A1)"
 
 
 def test_contact_attempts_show_inline_on_the_request(client, front_desk):
