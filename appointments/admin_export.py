@@ -6,13 +6,25 @@ from django.utils import timezone
 
 from appointments.models import AppointmentRequest
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# What a spreadsheet reads as the start of a formula (the fullwidth forms too: some
+# spreadsheets fold them to the plain ones), and what it may skip before it looks.
+FORMULA_STARTS = frozenset("=+-@\uff1d\uff0b\uff0d\uff20")
+FORMULA_LEADERS = frozenset("'\"\uff02\uff07")  # quotes; whitespace is found with str.isspace()
+
+
+def _opens_a_formula(text):
+    if text.startswith(("\t", "\r")):
+        return True
+    start = next((ch for ch in text if not (ch.isspace() or ch in FORMULA_LEADERS)), "")
+    return start in FORMULA_STARTS
 
 
 def csv_safe(value):
-    """A spreadsheet must show a cell, never run it: =, +, -, @ get a leading quote."""
+    """A spreadsheet must show a cell, never run it: a cell that could open a formula
+    (=, +, -, @, fullwidth or not, after any whitespace or quotes; or a leading tab
+    or carriage return) gets a leading quote. Every cell goes through here, whoever typed it."""
     text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(FORMULA_PREFIXES) else text
+    return f"'{text}" if _opens_a_formula(text) else text
 
 
 def _answer_column(name):

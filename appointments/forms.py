@@ -20,15 +20,11 @@ from appointments.validators import (
     CONTROL_CHARACTERS_MESSAGE,
     MULTILINE_WHITESPACE,
     contains_control_characters,
-    contains_invisible_formatting,
 )
 from prolo_site.models import Provider
 
 MESSAGE_MAX_LENGTH = AppointmentRequest._meta.get_field("message").max_length
 ACCESS_NEEDS_MAX_LENGTH = AppointmentRequest._meta.get_field("access_needs").max_length
-INVISIBLE_CHARACTERS_MESSAGE = (
-    "Remove the invisible characters (often pasted in with the address) and type the address again."
-)
 
 
 class RefusesControlCharacters:
@@ -65,13 +61,9 @@ class LongTextField(RefusesControlCharacters, forms.CharField):
 
 
 class EmailAddressField(RefusesControlCharacters, forms.EmailField):
-    """Also refuses what Django's validator lets through but no email can carry (a
-    bidi control after the domain) or what reads differently from what it is."""
-
-    def to_python(self, value):
-        if isinstance(value, str) and contains_invisible_formatting(value):
-            raise ValidationError(INVISIBLE_CHARACTERS_MESSAGE, code="invisible_characters")
-        return super().to_python(value)
+    """Also refuses what Django's validator lets through but no email can carry. (The
+    hidden characters that make an address read differently from what it is, such as
+    a bidi control after the domain, are refused with every other text field's.)"""
 
     def validate(self, value):
         super().validate(value)

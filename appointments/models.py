@@ -13,7 +13,12 @@ from phonenumber_field.modelfields import PhoneNumberField
 from simple_history.models import HistoricalRecords
 
 from appointments.business_days import overdue_cutoff, reply_due_at
-from appointments.validators import refuse_control_characters, refuse_control_characters_except_line_breaks
+from appointments.validators import (
+    CONTROL_CHARACTERS_MESSAGE,
+    contains_control_characters,
+    refuse_control_characters,
+    refuse_control_characters_except_line_breaks,
+)
 from prolo_site.models import Provider
 
 # No 0/O, 1/I/L or U: nothing a patient reading it over the phone can confuse.
@@ -69,10 +74,12 @@ class AppointmentRequestQuerySet(models.QuerySet):
         )
 
     def overdue(self, now=None):
-        """Still New one business day (Monday to Friday) after they arrived."""
+        """Still New one business day (Monday to Friday) after they arrived (an anonymised
+        one, left New past the retention period, has no one left to call)."""
         return self.filter(
             status=AppointmentRequest.Status.NEW,
             received_at__lte=overdue_cutoff(now or timezone.now()),
+            anonymised_at__isnull=True,
         )
 
     def awaiting_notification(self, *, front_desk_has_inbox=True):
@@ -89,9 +96,16 @@ class AppointmentRequestQuerySet(models.QuerySet):
 
     def due_for_anonymising(self, *, closed_before):
         return self.filter(
-            status__in=[AppointmentRequest.Status.CLOSED, AppointmentRequest.Status.SPAM],
+            status__in=AppointmentRequest.FINISHED_STATUSES,
             status_changed_at__lt=closed_before,
             anonymised_at__isnull=True,
+        )
+
+    def left_open_for_anonymising(self, *, unchanged_before):
+        """Still New, Contacted or Scheduled, with no status change since `unchanged_before`:
+        forgotten, so they lose the patient's details too (after a longer period)."""
+        return self.exclude(status__in=AppointmentRequest.FINISHED_STATUSES).filter(
+            status_changed_at__lt=unchanged_before, anonymised_at__isnull=True
         )
 
 
@@ -139,6 +153,9 @@ class AppointmentRequest(models.Model):
         ANKLE_FOOT = "ankle_foot", "Ankle or foot"
         ELBOW_WRIST = "elbow_wrist", "Elbow or wrist"
         OTHER = "other", "Somewhere else"
+
+    # The front desk's work on these is done; every other status is still open.
+    FINISHED_STATUSES = (Status.CLOSED, Status.SPAM)
 
     # Shown to patients and to staff; never the database id.
     reference = models.CharField(max_length=REFERENCE_LENGTH, unique=True, editable=False)
@@ -296,6 +313,10 @@ class AppointmentRequest(models.Model):
                 errors["areas"] = "Choose at least one area from the list."
             if not self.phone and not self.email:
                 errors["phone"] = "A request needs a phone number or an email address."
+        # Checked here rather than as a validator on the field, so the field stays Django's
+        # EmailField as migrated (the email's other rules belong to the form and the mailer).
+        if contains_control_characters(self.email):
+            errors["email"] = CONTROL_CHARACTERS_MESSAGE
         if errors:
             raise ValidationError(errors)
 
@@ -341,7 +362,11 @@ class AppointmentRequest(models.Model):
         return reply_due_at(self.received_at)
 
     def is_overdue(self, now=None):
-        return self.status == self.Status.NEW and self.reply_due_at <= (now or timezone.now())
+        return (
+            self.status == self.Status.NEW
+            and self.anonymised_at is None
+            and self.reply_due_at <= (now or timezone.now())
+        )
 
 
 class ContactAttempt(models.Model):

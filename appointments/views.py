@@ -11,6 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods, require_safe
 
+from appointments.form_page import empty_form_html
 from appointments.forms import AppointmentRequestForm
 from appointments.models import AppointmentRequest
 from appointments.submission import appointment_request_submit
@@ -78,7 +79,12 @@ def appointment_request_form(request):
             )
             return response
     else:
-        form = AppointmentRequestForm(initial={"submission_token": uuid.uuid4().hex})
+        # The empty form, rendered once for everyone, with this visitor's tokens (see form_page.py).
+        return render(
+            request,
+            "appointments/appointmentrequest_form.html",
+            {"empty_form_html": empty_form_html(request)},
+        )
     return render(request, "appointments/appointmentrequest_form.html", {"form": form})
 
 

@@ -213,6 +213,23 @@ def env_rate_limit(name, default):
     return rate_limit(os.environ.get(name, "").strip() or default, name=name)
 
 
+OPEN_RETENTION_DAYS = 730
+
+
+def open_retention_days(text, *, name, retention_days):
+    """Days a request left New, Contacted or Scheduled is kept (default 730, or
+    `retention_days` if that is longer): never shorter than a finished request's
+    APPOINTMENTS_RETENTION_DAYS, or a request still being worked could lose the patient's
+    details before a closed one does."""
+    days = parse_int(text, name=name, default=max(OPEN_RETENTION_DAYS, retention_days), minimum=0)
+    if days < retention_days:
+        raise BadSetting(
+            f"{name}={days} is shorter than APPOINTMENTS_RETENTION_DAYS={retention_days}: "
+            "requests still open must be kept at least as long as closed ones."
+        )
+    return days
+
+
 def media_storage(text):
     """DJANGO_MEDIA_STORAGE: 'local' (the default) or 's3'."""
     storage = text.strip().lower() or "local"

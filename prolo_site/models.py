@@ -260,13 +260,19 @@ class Page(models.Model):
         if problem:
             raise ValidationError({"body": problem})
 
-    def body_with_facts(self, *, clinic_phone, retention_days, clinic_email=""):
-        """The body with its placeholders filled in from the clinic's current settings.
+    def body_with_facts(self, *, clinic_phone, retention_days, open_retention_days, clinic_email=""):
+        """The body with its placeholders filled in from the clinic's current settings
+        ({{ open_retention_days }} too: how long a request left open is kept).
 
         Plain replacement, not the template language: staff text never runs as code.
         A sentence whose fact is blank is dropped, and so is a list item it empties.
         """
-        facts = {"clinic_phone": clinic_phone, "clinic_email": clinic_email, "retention_days": retention_days}
+        facts = {
+            "clinic_phone": clinic_phone,
+            "clinic_email": clinic_email,
+            "retention_days": retention_days,
+            "open_retention_days": open_retention_days,
+        }
         lines = []
         for line in self.body.split("\n"):
             list_mark = _LIST_MARK.match(line)

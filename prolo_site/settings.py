@@ -24,6 +24,7 @@ from prolo_site.env import (
     env_rate_limit,
     file_cache_dir,
     media_storage,
+    open_retention_days,
     s3_media_origins,
     secret_key_and_hosts,
     trusted_proxies,
@@ -77,6 +78,7 @@ MIDDLEWARE = [
     "django.middleware.http.ConditionalGetMiddleware",  # ETag and 304s, cached pages included
     "prolo_site.page_cache.PageCacheMiddleware",  # before anything that reads the session
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "prolo_site.sessions.SessionIdleTimeoutMiddleware",  # below: its changes are saved above
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -176,6 +178,12 @@ if SECURE_COOKIES:
     SESSION_COOKIE_NAME = "__Host-sessionid"
     CSRF_COOKIE_NAME = "__Host-csrftoken"
 SESSION_COOKIE_HTTPONLY = True
+# A session (a staff login) ends this long after its last use (prolo_site/sessions.py
+# pushes the expiry back at most once every SESSION_REFRESH_SECONDS); `clearsessions`
+# (deploy/systemd/, or cron) deletes the expired rows.
+SESSION_IDLE_MINUTES = env_int("DJANGO_SESSION_IDLE_MINUTES", 60, minimum=5)
+SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
+SESSION_REFRESH_SECONDS = 60
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
@@ -293,6 +301,13 @@ APPOINTMENTS_RATE_LIMIT = env_rate_limit("APPOINTMENTS_RATE_LIMIT", "5/10m")
 APPOINTMENTS_EMAIL_RETRY_SECONDS = env_int("APPOINTMENTS_EMAIL_RETRY_SECONDS", 60, minimum=1)
 # Days a Closed or Spam request is kept before `purge_appointment_requests` anonymises it.
 APPOINTMENTS_RETENTION_DAYS = env_int("APPOINTMENTS_RETENTION_DAYS", 365, minimum=0)
+# Days a request left New, Contacted or Scheduled is kept after its last status change
+# before the same command anonymises it (never shorter than the above).
+APPOINTMENTS_OPEN_RETENTION_DAYS = open_retention_days(
+    os.environ.get("APPOINTMENTS_OPEN_RETENTION_DAYS", ""),
+    name="APPOINTMENTS_OPEN_RETENTION_DAYS",
+    retention_days=APPOINTMENTS_RETENTION_DAYS,
+)
 
 # --- Reverse proxy (deploy/nginx/) ---------------------------------------------
 # X-Forwarded-For and X-Forwarded-Proto count only when the peer is one of these

@@ -56,6 +56,7 @@ def page_detail(request, slug):
         clinic_phone=clinic.phone if clinic else "",
         clinic_email=clinic.email if clinic else "",
         retention_days=settings.APPOINTMENTS_RETENTION_DAYS,
+        open_retention_days=settings.APPOINTMENTS_OPEN_RETENTION_DAYS,
     )
     return render(request, "prolo_site/page_detail.html", {"page": page, "body": render_markdown(body).html})
 

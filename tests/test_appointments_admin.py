@@ -11,6 +11,7 @@ import django.contrib.admin
 import pytest
 import simple_history
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
@@ -299,6 +300,7 @@ def test_list_queries_do_not_grow_with_the_rows(client, front_desk):
     provider = make_provider()
     for _ in range(3):
         make_appointment_request(preferred_provider=provider, assigned_to=front_desk)
+    client.get(CHANGELIST)  # the login's first visit also pushes its idle expiry back (one write)
     with CaptureQueriesContext(connection) as few:
         client.get(CHANGELIST)
     for _ in range(30):
@@ -546,13 +548,19 @@ def test_csv_export_of_the_selected_requests(client, front_desk):
     assert row["Interpreter language"] == "Spanish"
 
 
-def test_csv_export_cannot_smuggle_spreadsheet_formulas(client, front_desk):
+def test_csv_export_cannot_smuggle_spreadsheet_formulas_in_any_column(client, front_desk):
+    provider = make_provider(name="=cmd|' /C calc'!A0")
+    assignee = get_user_model().objects.create_user(username="@evil", password="unused-password-1234")
     dangerous = make_appointment_request(
         name='=HYPERLINK("http://evil.example","Click")',
         phone="+442079460958",
         message="@SUM(1+1)",
-        access_needs="-2+3",
+        access_needs=" -2+3",
+        needs_interpreter=True,
+        interpreter_language="\uff1dSUM(A1)",
         staff_notes="+cmd",
+        preferred_provider=provider,
+        assigned_to=assignee,
     )
 
     response = run_action(client, "export_csv", dangerous)
@@ -562,8 +570,12 @@ def test_csv_export_cannot_smuggle_spreadsheet_formulas(client, front_desk):
     assert row["Name"] == '\'=HYPERLINK("http://evil.example","Click")'
     assert row["Phone"] == "'+44 20 7946 0958"
     assert row["Message"] == "'@SUM(1+1)"
-    assert row["Access needs"] == "'-2+3"
+    assert row["Access needs"] == "' -2+3"
+    assert row["Interpreter language"] == "'\uff1dSUM(A1)"
+    # Not only what the patient typed: staff notes, provider names and usernames too.
     assert row["Staff notes"] == "'+cmd"
+    assert row["Provider"] == "'=cmd|' /C calc'!A0, MD"
+    assert row["Assigned to"] == "'@evil"
 
 
 def test_contact_attempts_show_inline_on_the_request(client, front_desk):

@@ -1,4 +1,4 @@
-"""purge_appointment_requests: anonymise old Closed and Spam requests, their history included."""
+"""purge_appointment_requests: anonymise old Closed and Spam requests, and those left open far longer, their history included."""
 
 import io
 from datetime import timedelta
@@ -73,18 +73,58 @@ def test_old_spam_is_anonymised_too():
     assert spam.name == "(removed)"
 
 
-def test_recent_and_open_requests_are_kept_as_they_are():
+def test_recent_requests_and_open_ones_within_the_longer_period_are_kept_as_they_are():
     recently_closed = make_finished_request(days_ago=30)
-    old_but_scheduled = make_finished_request(status="scheduled")
-    old_but_new = make_appointment_request(received_at=timezone.now() - timedelta(days=800))
+    scheduled_last_year = make_finished_request(status="scheduled", days_ago=400)
+    new_last_year = make_finished_request(status="new", days_ago=700)
 
     output = purge()
 
-    for appointment_request in (recently_closed, old_but_scheduled, old_but_new):
+    for appointment_request in (recently_closed, scheduled_last_year, new_last_year):
         appointment_request.refresh_from_db()
         assert appointment_request.anonymised_at is None
         assert appointment_request.name == "Maria Example"
-    assert "Anonymised 0 request(s)" in output
+    assert "Anonymised 0 request(s) closed or marked spam more than 365 days ago." in output
+    assert "Anonymised 0 request(s) left New, Contacted or Scheduled more than 730 days ago." in output
+
+
+@pytest.mark.parametrize("status", ["new", "contacted", "scheduled"])
+def test_requests_left_open_past_the_longer_period_lose_the_patients_details_too(status):
+    forgotten = make_finished_request(status=status, days_ago=731)
+
+    output = purge()
+
+    forgotten.refresh_from_db()
+    assert forgotten.anonymised_at is not None
+    assert forgotten.name == "(removed)"
+    assert (forgotten.phone, forgotten.email, forgotten.staff_notes) == ("", "", "")
+    assert forgotten.status == status
+    assert "Anonymised 1 request(s) left New, Contacted or Scheduled more than 730 days ago." in output
+
+
+def test_an_anonymised_request_left_new_is_not_overdue_work():
+    forgotten = make_finished_request(status="new", days_ago=731)
+    AppointmentRequest.objects.filter(pk=forgotten.pk).update(
+        received_at=timezone.now() - timedelta(days=731)
+    )
+    assert list(AppointmentRequest.objects.overdue()) == [forgotten]
+
+    purge()
+
+    forgotten.refresh_from_db()
+    assert list(AppointmentRequest.objects.overdue()) == []
+    assert not forgotten.is_overdue()
+
+
+def test_the_open_period_comes_from_the_settings(settings):
+    settings.APPOINTMENTS_OPEN_RETENTION_DAYS = 500
+    forgotten = make_finished_request(status="contacted", days_ago=501)
+
+    output = purge()
+
+    forgotten.refresh_from_db()
+    assert forgotten.anonymised_at is not None
+    assert "left New, Contacted or Scheduled more than 500 days ago." in output
 
 
 def test_dry_run_lists_what_would_go_and_changes_nothing():
@@ -98,8 +138,22 @@ def test_dry_run_lists_what_would_go_and_changes_nothing():
     assert appointment_request.name == "Maria Example"
     assert appointment_request.history.count() == history_rows
     assert f"Would anonymise {appointment_request.display_reference} (Closed since" in output
-    assert "Would anonymise 1 request(s)" in output
+    assert "Would anonymise 1 request(s) closed or marked spam" in output
     assert "Maria" not in output
+
+
+def test_dry_run_counts_both_kinds_and_changes_nothing():
+    finished = [make_finished_request(), make_finished_request(status="spam")]
+    forgotten = make_finished_request(status="scheduled", days_ago=800)
+
+    output = purge("--dry-run")
+
+    assert "Would anonymise 2 request(s) closed or marked spam more than 365 days ago." in output
+    assert "Would anonymise 1 request(s) left New, Contacted or Scheduled more than 730 days ago." in output
+    assert f"Would anonymise {forgotten.display_reference} (Scheduled since" in output
+    for appointment_request in (*finished, forgotten):
+        appointment_request.refresh_from_db()
+        assert appointment_request.anonymised_at is None
 
 
 def test_history_records_the_purge_and_keeps_no_copy_of_the_notes():

@@ -5,9 +5,11 @@ import uuid
 import pytest
 from django.http import QueryDict
 
-from appointments.forms import INVISIBLE_CHARACTERS_MESSAGE, AppointmentRequestForm
+from appointments.forms import AppointmentRequestForm
+from appointments.models import AppointmentRequest
 from appointments.validators import CONTROL_CHARACTERS_MESSAGE
-from tests.factories import appointment_request_answers, make_provider
+from tests.factories import appointment_request_answers, make_clinic, make_provider
+from tests.helpers import FORM_URL
 
 pytestmark = pytest.mark.django_db
 
@@ -82,6 +84,43 @@ def test_control_characters_and_null_bytes_are_refused_with_one_plain_message(fi
     assert "Null characters are not allowed." not in errors
 
 
+# One of each kind of invisible character that could make staff misread a name or a note.
+HIDDEN_CHARACTERS = {
+    "right-to-left override": "\u202e",
+    "left-to-right embedding": "\u202a",
+    "pop directional formatting": "\u202c",
+    "right-to-left mark": "\u200f",
+    "left-to-right mark": "\u200e",
+    "first strong isolate": "\u2068",
+    "pop directional isolate": "\u2069",
+    "Arabic letter mark": "\u061c",
+    "zero-width space": "\u200b",
+    "zero-width non-joiner": "\u200c",
+    "zero-width joiner": "\u200d",
+    "word joiner": "\u2060",
+    "byte order mark": "\ufeff",
+}
+
+
+@pytest.mark.parametrize("field", ["name", "email", "message", "interpreter_language", "access_needs"])
+@pytest.mark.parametrize("hidden", HIDDEN_CHARACTERS.values(), ids=HIDDEN_CHARACTERS.keys())
+def test_bidi_and_zero_width_characters_are_refused_like_control_characters(field, hidden):
+    value = {"email": "maria@example.com"}.get(field, "Maria")
+    errors = errors_for(field, **{field: f"{value[:3]}{hidden}{value[3:]}"})
+
+    assert errors == [CONTROL_CHARACTERS_MESSAGE]
+
+
+def test_the_page_says_why_and_keeps_what_the_patient_typed(client):
+    response = client.post(FORM_URL, appointment_request_answers(name="Maria \u202eelpmaxE"))
+    html = response.content.decode()
+
+    assert response.status_code == 200
+    assert AppointmentRequest.objects.count() == 0
+    assert html.count(CONTROL_CHARACTERS_MESSAGE) == 2  # the summary at the top, and under the field
+    assert 'value="Maria \u202eelpmaxE"' in html
+
+
 def test_line_breaks_and_tabs_are_fine_in_the_longer_answers():
     form = bound_form(message="Line one\r\nLine two\tindented", access_needs="Wheelchair\r\nHearing loop")
 
@@ -139,7 +178,7 @@ def test_email_addresses_must_look_like_one(typed):
 def test_email_addresses_with_invisible_characters_are_refused_with_a_plain_message(typed):
     form = bound_form(email=typed, contact_method="email")
 
-    assert form.errors["email"] == [INVISIBLE_CHARACTERS_MESSAGE]
+    assert form.errors["email"] == [CONTROL_CHARACTERS_MESSAGE]
 
 
 def test_an_address_no_email_can_be_sent_to_is_refused():
@@ -150,15 +189,12 @@ def test_an_address_no_email_can_be_sent_to_is_refused():
 
 
 def test_a_refused_address_is_shown_again_as_typed(client):
-    from tests.factories import make_clinic
-    from tests.helpers import FORM_URL
-
     make_clinic()
     response = client.post(FORM_URL, appointment_request_answers(email="maria@example.com\u202e"))
 
     page = response.content.decode()
     assert response.status_code == 200
-    assert "Remove the invisible characters" in page
+    assert "This has hidden characters in it that we cannot accept" in page
     assert 'value="maria@example.com\u202e"' in page
 
 

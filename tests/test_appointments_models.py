@@ -18,6 +18,7 @@ from appointments.models import (
     new_reference,
     normalise_reference,
 )
+from appointments.validators import CONTROL_CHARACTERS_MESSAGE
 from appointments.workflow import appointment_request_anonymise, appointment_request_update
 from tests.factories import PATIENT_ANSWERS_EXAMPLE, make_appointment_request, make_contact_attempt
 
@@ -158,6 +159,45 @@ def test_a_request_needs_a_phone_number_or_an_email_address():
 
     assert error.value.message_dict["phone"] == ["A request needs a phone number or an email address."]
     appointment_request.email = "maria@example.com"
+    appointment_request.full_clean(validate_unique=False, validate_constraints=False)
+
+
+@pytest.mark.parametrize(
+    "field", ["name", "email", "message", "interpreter_language", "access_needs", "staff_notes"]
+)
+@pytest.mark.parametrize(
+    "hidden", ["\x1b", "\u202e", "\u2067", "\u200f", "\u061c", "\u200b", "\u2060", "\ufeff"]
+)
+def test_the_model_refuses_control_bidi_and_zero_width_characters(field, hidden):
+    # The same rule as the form's, for whatever reaches the model another way (the admin, a service).
+    value = {"email": "maria@example.com"}.get(field, "Maria")
+    appointment_request = AppointmentRequest(
+        **{**PATIENT_ANSWERS_EXAMPLE, "areas": "knee", field: f"{value[:3]}{hidden}{value[3:]}"},
+        reference="ABCDEF23",
+    )
+
+    with pytest.raises(ValidationError) as error:
+        appointment_request.full_clean(validate_unique=False, validate_constraints=False)
+
+    assert CONTROL_CHARACTERS_MESSAGE in error.value.message_dict[field]
+
+
+@pytest.mark.parametrize("hidden", ["\x07", "\u202d", "\u200d"])
+def test_a_contact_attempt_note_refuses_hidden_characters(hidden):
+    attempt = ContactAttempt(outcome=ContactAttempt.Outcome.SPOKE, note=f"Call back {hidden}Tuesday")
+
+    with pytest.raises(ValidationError) as error:
+        attempt.full_clean(exclude=["appointment_request"])
+
+    assert error.value.message_dict["note"] == [CONTROL_CHARACTERS_MESSAGE]
+
+
+def test_line_breaks_stay_fine_in_staff_notes():
+    appointment_request = AppointmentRequest(
+        **{**PATIENT_ANSWERS_EXAMPLE, "areas": "knee", "staff_notes": "Called\r\n\tno answer"},
+        reference="ABCDEF23",
+    )
+
     appointment_request.full_clean(validate_unique=False, validate_constraints=False)
 
 

@@ -6,12 +6,16 @@ import time
 from datetime import timedelta
 
 import pytest
+from crispy_forms.utils import render_crispy_form
 from django.conf import settings
 from django.core import signing
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import resolve, reverse
 from django_tasks_db.models import DBTaskResult
 
+from appointments.forms import AppointmentRequestForm
 from appointments.models import AppointmentRequest
 from appointments.views import CONFIRMATION_COOKIE, CONFIRMATION_MAX_AGE, CONFIRMATION_SALT
 from tests.factories import (
@@ -19,6 +23,7 @@ from tests.factories import (
     make_appointment_request,
     make_clinic,
     make_front_desk_user,
+    make_provider,
 )
 from tests.helpers import FORM_URL, RECEIVED_URL, hidden_input
 from tests.vnu import html_errors, vnu_or_skip
@@ -53,9 +58,15 @@ def test_form_page_is_never_cached(client):
     assert "no-store" in response["Cache-Control"]
 
 
-def test_form_page_shows_the_emergency_notice_above_the_form(client):
-    html = client.get(FORM_URL).content.decode()
+@pytest.mark.parametrize("answers", [None, {"name": ""}], ids=["empty", "with errors"])
+def test_form_page_shows_the_emergency_notice_once_above_the_form(client, answers):
+    if answers is None:
+        html = client.get(FORM_URL).content.decode()
+    else:
+        html = client.post(FORM_URL, appointment_request_answers(**answers)).content.decode()
 
+    assert html.count('class="emergency"') == 1
+    assert html.count("911") == 1
     notice = html.index("This form is not for emergencies")
     form = html.index('id="appointment-request"')
     assert notice < form
@@ -103,6 +114,83 @@ def test_the_form_is_never_a_cached_public_page(settings):
     assert tokens[0] != tokens[1]
     assert not getattr(resolve(FORM_URL).func, "public_page", False)
     assert not getattr(resolve(RECEIVED_URL).func, "public_page", False)
+
+
+# --- The empty form, rendered once for every visitor -------------------------------------------
+
+
+def form_element(page):
+    return re.search(r'<form [^>]*id="appointment-request".*?</form>', page, re.DOTALL)[0]
+
+
+def provider_queries(queries):
+    return [query["sql"] for query in queries if "prolo_site_provider" in query["sql"]]
+
+
+def test_the_kept_form_is_a_fresh_render_but_for_the_visitors_tokens(settings, client):
+    settings.PAGE_CACHE_SECONDS = 600
+    make_provider(name="Jenny L. F. Andrus", credentials="MD")
+    client.get(FORM_URL)  # renders and keeps the layout
+
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(FORM_URL).content.decode()
+
+    assert provider_queries(queries) == []  # the layout was not rendered again
+    csrf_token = hidden_input(page, "csrfmiddlewaretoken")
+    submission_token = hidden_input(page, "submission_token")
+    fresh_form = AppointmentRequestForm(initial={"submission_token": submission_token})
+    fresh = render_crispy_form(fresh_form, context={"csrf_token": csrf_token})
+    assert form_element(page) == fresh.strip()
+    assert "Jenny L. F. Andrus, MD" in fresh
+
+
+def test_each_visitor_gets_their_own_tokens_and_can_send_the_kept_form(settings):
+    settings.PAGE_CACHE_SECONDS = 600
+    visitors = [Client(enforce_csrf_checks=True) for _ in range(2)]
+    pages = [visitor.get(FORM_URL).content.decode() for visitor in visitors]
+
+    csrf_tokens = [hidden_input(page, "csrfmiddlewaretoken") for page in pages]
+    submission_tokens = [hidden_input(page, "submission_token") for page in pages]
+    assert len(set(csrf_tokens)) == len(set(submission_tokens)) == 2
+    for number, visitor, csrf_token, submission_token in zip(
+        (1, 2), visitors, csrf_tokens, submission_tokens, strict=True
+    ):
+        answers = appointment_request_answers(name=f"Patient {number}", submission_token=submission_token)
+        response = visitor.post(FORM_URL, {**answers, "csrfmiddlewaretoken": csrf_token})
+        assert response.status_code == 302
+    assert AppointmentRequest.objects.count() == 2
+
+
+def test_a_provider_change_shows_on_the_next_visit(settings, client, django_capture_on_commit_callbacks):
+    settings.PAGE_CACHE_SECONDS = 600
+    with django_capture_on_commit_callbacks(execute=True):
+        provider = make_provider(name="Jenny L. F. Andrus", credentials="MD")
+    assert "Jenny L. F. Andrus, MD" in client.get(FORM_URL).content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        provider.name = "Jenny Andrus-Smith"
+        provider.save()  # as the admin's change form does, then commits
+    page = client.get(FORM_URL).content.decode()
+    assert "Jenny Andrus-Smith, MD" in page
+    assert "Jenny L. F. Andrus" not in page
+
+    with django_capture_on_commit_callbacks(execute=True):
+        provider.is_active = False
+        provider.save()
+    assert "Who would you like to see?" not in client.get(FORM_URL).content.decode()
+
+
+def test_a_form_with_errors_is_rendered_as_sent_after_the_empty_one_was_kept(settings, client):
+    settings.PAGE_CACHE_SECONDS = 600
+    client.get(FORM_URL)
+
+    page = client.post(
+        FORM_URL, appointment_request_answers(name="", email="maria@example.com")
+    ).content.decode()
+
+    assert "Enter your name." in page
+    assert 'value="maria@example.com"' in page
+    assert hidden_input(page, "csrfmiddlewaretoken")
 
 
 def test_honeypot_is_hidden_from_people_screen_readers_and_the_keyboard(client):
@@ -182,7 +270,7 @@ def test_null_bytes_get_a_plain_message_not_a_server_error(client):
     response = client.post(FORM_URL, appointment_request_answers(name="Maria\x00Example"))
 
     assert response.status_code == 200
-    assert "Remove the hidden control characters" in response.content.decode()
+    assert "This has hidden characters in it that we cannot accept" in response.content.decode()
     assert AppointmentRequest.objects.count() == 0
 
 

@@ -56,6 +56,22 @@ def test_a_negative_retention_is_refused():
         env.parse_int("-1", name="APPOINTMENTS_RETENTION_DAYS", default=365, minimum=0)
 
 
+def test_requests_left_open_are_kept_longer_than_finished_ones_and_never_shorter():
+    name = "APPOINTMENTS_OPEN_RETENTION_DAYS"
+    assert env.open_retention_days("", name=name, retention_days=365) == 730
+    assert env.open_retention_days("", name=name, retention_days=1000) == 1000  # never below it
+    assert env.open_retention_days(" 400 ", name=name, retention_days=365) == 400
+    assert env.open_retention_days("365", name=name, retention_days=365) == 365
+    with pytest.raises(env.BadSetting) as raised:
+        env.open_retention_days("200", name=name, retention_days=365)
+    assert str(raised.value) == (
+        "APPOINTMENTS_OPEN_RETENTION_DAYS=200 is shorter than APPOINTMENTS_RETENTION_DAYS=365: "
+        "requests still open must be kept at least as long as closed ones."
+    )
+    with pytest.raises(env.BadSetting, match="APPOINTMENTS_OPEN_RETENTION_DAYS='two years' is not a whole"):
+        env.open_retention_days("two years", name=name, retention_days=365)
+
+
 # --- Secret key and host names ------------------------------------------------------------------
 
 

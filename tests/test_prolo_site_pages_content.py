@@ -15,7 +15,12 @@ from tests.helpers import plain_text, reading_grade
 PAGES_DIR = Path(__file__).resolve().parents[1] / "prolo_site" / "content" / "pages"
 EXPECTED = {"privacy": 1, "accessibility": 2, "editorial-policy": 3, "when-to-get-help": 4}
 FRONT_MATTER_KEYS = {"title", "slug", "summary", "position"}
-ALLOWED_PLACEHOLDERS = {"{{ clinic_phone }}", "{{ clinic_email }}", "{{ retention_days }}"}
+ALLOWED_PLACEHOLDERS = {
+    "{{ clinic_phone }}",
+    "{{ clinic_email }}",
+    "{{ retention_days }}",
+    "{{ open_retention_days }}",
+}
 MAX_GRADE = 9
 
 FRONT_MATTER = re.compile(
@@ -70,6 +75,8 @@ def test_privacy_notice_states_retention_and_no_tracking():
     _meta, body = _read("privacy")
     text = " ".join(plain_text(body).split()).lower()
     assert "{{ retention_days }}" in body
+    sections = _sections(body)
+    assert "{{ open_retention_days }} days" in sections["how long we keep your request"]  # open ones too
     assert "no trackers" in text
     assert "sets no cookies" in text
     assert "no analytics" in text

@@ -1,11 +1,15 @@
 """Security headers, cookies, the admin lockout and the friendly CSRF page."""
 
 import re
+import time
+from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.test import Client
+from django.utils import timezone
 
-from tests.factories import make_clinic
+from tests.factories import make_clinic, make_front_desk_user
 from tests.helpers import declared_settings
 
 pytestmark = pytest.mark.django_db
@@ -126,3 +130,63 @@ def test_an_expired_form_gets_a_friendly_page_not_a_bare_403():
     html = response.content.decode()
     assert "Please try again" in html and "forms on this website expire" in html
     assert 'href="tel:+17575961900"' in html
+
+
+# --- Staff sessions end after an idle time -------------------------------------------------------
+
+
+def staff_session_row(client):
+    from django.contrib.sessions.models import Session
+
+    return Session.objects.get(pk=client.session.session_key)
+
+
+def as_if_last_used(client, *, minutes_ago):
+    """Move the staff session back in time: its expiry and its last refresh, as they would
+    stand had its last visit been `minutes_ago`."""
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.contrib.sessions.models import Session
+
+    from prolo_site.sessions import REFRESHED_KEY
+
+    session = SessionStore(session_key=client.session.session_key)
+    session[REFRESHED_KEY] = int(time.time()) - minutes_ago * 60
+    session.save()
+    idle = timedelta(seconds=settings.SESSION_COOKIE_AGE)
+    Session.objects.filter(pk=session.session_key).update(
+        expire_date=timezone.now() + idle - timedelta(minutes=minutes_ago)
+    )
+
+
+def test_a_staff_session_that_is_used_is_kept_for_another_idle_period(client):
+    client.force_login(make_front_desk_user())
+    as_if_last_used(client, minutes_ago=50)
+    assert staff_session_row(client).expire_date < timezone.now() + timedelta(minutes=11)
+
+    response = client.get("/admin/")
+
+    assert response.status_code == 200
+    expires = staff_session_row(client).expire_date
+    assert expires > timezone.now() + timedelta(minutes=59)
+    assert expires <= timezone.now() + timedelta(minutes=60)
+    assert response.cookies[settings.SESSION_COOKIE_NAME]["max-age"] == settings.SESSION_COOKIE_AGE
+
+
+def test_a_staff_session_is_written_at_most_once_a_minute(client):
+    client.force_login(make_front_desk_user())
+    client.get("/admin/")
+    as_if_last_used(client, minutes_ago=0)
+    expires = staff_session_row(client).expire_date
+
+    response = client.get("/admin/")
+
+    assert staff_session_row(client).expire_date == expires
+    assert settings.SESSION_COOKIE_NAME not in response.cookies
+
+
+def test_a_visitor_without_a_session_is_given_none(client):
+    make_clinic()
+
+    response = Client().get("/")
+
+    assert settings.SESSION_COOKIE_NAME not in response.cookies

@@ -47,6 +47,11 @@ def test_wsgi_entry_point_refuses_plainly_too():
         ({"DJANGO_SECURE_COOKIES": "ture"}, "DJANGO_SECURE_COOKIES='ture' is not a yes/no value"),
         ({"EMAIL_PORT": "25a"}, "EMAIL_PORT='25a' is not a whole number."),
         ({"APPOINTMENTS_RETENTION_DAYS": "-30"}, "APPOINTMENTS_RETENTION_DAYS=-30 is too small"),
+        (
+            {"APPOINTMENTS_RETENTION_DAYS": "400", "APPOINTMENTS_OPEN_RETENTION_DAYS": "300"},
+            "APPOINTMENTS_OPEN_RETENTION_DAYS=300 is shorter than APPOINTMENTS_RETENTION_DAYS=400",
+        ),
+        ({"DJANGO_SESSION_IDLE_MINUTES": "1"}, "DJANGO_SESSION_IDLE_MINUTES=1 is too small"),
         ({"DATABASE_URL": "postgress://prolo:s3cret-pw@db/prolo"}, "DATABASE_URL is not a database URL"),
     ],
 )
@@ -84,6 +89,8 @@ def test_production_defaults_are_secure(monkeypatch):
     assert declared.EMAIL_TIMEOUT == 10
     assert declared.APPOINTMENTS_RATE_LIMIT == (5, 600)
     assert declared.ADMIN_URL == "admin/"
+    assert (declared.APPOINTMENTS_RETENTION_DAYS, declared.APPOINTMENTS_OPEN_RETENTION_DAYS) == (365, 730)
+    assert declared.SESSION_COOKIE_AGE == 60 * 60  # a staff session ends after an idle hour
 
 
 def test_the_environment_reaches_the_database_cache_and_rate_limit(monkeypatch):
@@ -95,12 +102,16 @@ def test_the_environment_reaches_the_database_cache_and_rate_limit(monkeypatch):
         CACHE_URL="redis://cache:6379/0",
         APPOINTMENTS_RATE_LIMIT="20/h",
         DJANGO_ADMIN_URL="/staff-7f3a/",
+        APPOINTMENTS_OPEN_RETENTION_DAYS="1000",
+        DJANGO_SESSION_IDLE_MINUTES="15",
     )
 
     assert declared.DATABASES["default"]["HOST"] == "db"
     assert declared.CACHES["default"]["LOCATION"] == "redis://cache:6379/0"
     assert declared.APPOINTMENTS_RATE_LIMIT == (20, 3600)
     assert declared.ADMIN_URL == "staff-7f3a/"
+    assert declared.APPOINTMENTS_OPEN_RETENTION_DAYS == 1000
+    assert declared.SESSION_COOKIE_AGE == 15 * 60
 
 
 def test_deploy_check_is_clean_with_the_production_variables(tmp_path):

@@ -195,11 +195,15 @@ def test_static_css_is_hashed_compressed_and_cached_for_a_year(client):
 def test_pages_fill_in_the_clinic_phone_and_retention_setting(client, settings):
     make_clinic()
     settings.APPOINTMENTS_RETENTION_DAYS = 180
-    page = make_page(body="Call {{ clinic_phone }}. We keep requests {{ retention_days }} days. {{ other }}")
+    settings.APPOINTMENTS_OPEN_RETENTION_DAYS = 400
+    page = make_page(
+        body="Call {{ clinic_phone }}. We keep requests {{ retention_days }} days, "
+        "open ones {{ open_retention_days }}. {{ other }}"
+    )
 
     html = client.get(page.get_absolute_url()).content.decode()
 
-    assert "Call (757) 596-1900. We keep requests 180 days." in html
+    assert "Call (757) 596-1900. We keep requests 180 days, open ones 400." in html
     assert "{{ other }}" in html  # staff text is never run as a template
 
 
