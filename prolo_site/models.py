@@ -236,7 +236,7 @@ class Page(models.Model):
     )
     body = models.TextField(
         help_text="Markdown: ## for headings, - for lists, [text](url) for links. "
-        "{{ clinic_phone }}, {{ clinic_email }} and {{ retention_days }} are filled in from the "
+        "{{ clinic_phone }}, {{ clinic_email }}, {{ retention_days }} and {{ open_retention_days }} are filled in from the "
         "clinic's settings; a sentence naming one the clinic has not filled in is left out."
     )
     show_in_footer = models.BooleanField(default=True)

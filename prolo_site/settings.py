@@ -268,7 +268,7 @@ STORAGES["dbbackup"] = {
 }
 DBBACKUP_CONNECTOR_MAPPING = {"django.db.backends.sqlite3": "prolo_site.backups.CheckedSqliteBackupConnector"}
 # How many database backups, and media backups, `--clean` keeps (the newest).
-DBBACKUP_CLEANUP_KEEP = DBBACKUP_CLEANUP_KEEP_MEDIA = env_int("DJANGO_BACKUP_KEEP", 30)
+DBBACKUP_CLEANUP_KEEP = DBBACKUP_CLEANUP_KEEP_MEDIA = env_int("DJANGO_BACKUP_KEEP", 30, minimum=1)
 
 # Email: console locally; SMTP in production (EMAIL_HOST and friends).
 EMAIL_BACKEND = os.environ.get("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -221,6 +221,16 @@ def django_saw(front_end, path, method="GET"):
     raise AssertionError("gunicorn never logged the marker request")
 
 
+def test_the_access_log_never_keeps_what_patients_search_for():
+    """Search is a GET with ?q=: nginx's default log line ($request) would keep it."""
+    config = (DEPLOY_NGINX / "prolo.conf").read_text()
+    formats = re.findall(r"log_format\s+(\w+)\s+((?:'[^']*'\s*)+);", config)
+    assert [name for name, _ in formats] == ["prolo_without_query"]
+    assert not re.search(r"\$(request|request_uri|args|query_string|arg_\w+)\b", formats[0][1])
+    servers = config.count("server {")
+    assert len(re.findall(r"^\s*access_log \S+ prolo_without_query;", config, re.M)) == servers
+
+
 def test_tls_works_with_the_sites_certificate(front_end):
     sock = front_end.tls_socket()
     version = sock.version()

@@ -17,6 +17,7 @@ SCHEDULE = {
     "prolo-send-appointment-notifications.timer": ("send_appointment_notifications", "*:0/5"),
     "prolo-purge-appointment-requests.timer": ("purge_appointment_requests", "*-*-* 03:30"),
     "prolo-clearsessions.timer": ("clearsessions", "*-*-* 04:00"),
+    "prolo-prune-db-task-results.timer": ("prune_db_task_results", "*-*-* 03:45"),
     "prolo-articles-review-due.timer": ("articles_review_due", "Mon *-*-* 07:00"),
     "prolo-backup.timer": ("dbbackup", "*-*-* 02:15"),
 }

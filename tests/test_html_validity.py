@@ -23,6 +23,7 @@ def public_pages(client):
         "privacy": "/about/privacy/",
         "accessibility": "/about/accessibility/",
         "editorial-policy": "/about/editorial-policy/",
+        "when-to-get-help": "/about/when-to-get-help/",
     }
     for article in Article.objects.published():
         pages[f"article-{article.slug}"] = article.get_absolute_url()

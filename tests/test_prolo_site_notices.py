@@ -10,7 +10,7 @@ from django.conf import settings
 from appointments.admin import AppointmentRequestAdmin
 from appointments.models import AppointmentRequest
 from tests.factories import make_article, make_clinic
-from tests.helpers import FORM_URL
+from tests.helpers import FORM_URL, plain_text
 
 PAGES_DIR = Path(__file__).resolve().parents[1] / "prolo_site" / "content" / "pages"
 
@@ -34,13 +34,6 @@ REMOVED_ANSWERS = {
     "interpreter_language": "the support you asked for",
     "access_needs": "the support you asked for",
 }
-
-
-def plain_text(markdown):
-    """The words a reader sees: no link targets, emphasis marks or list bullets."""
-    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", markdown)
-    text = re.sub(r"^\s*(?:[-*+]|#+)\s+", "", text, flags=re.MULTILINE)
-    return text.replace("**", "").replace("*", "")
 
 
 def _text(slug):
@@ -139,3 +132,45 @@ def test_the_accessibility_statement_leaves_out_the_email_sentences_until_the_cl
     assert "dial 711, and the relay operator will connect you to (757) 596-1900." in html
     assert "please tell us. Call the clinic on (757) 596-1900. It helps" in html
     assert "Email us at" not in html and "{{" not in html
+
+
+@pytest.mark.django_db
+def test_the_privacy_notice_describes_the_confirmation_cookie_as_it_is(client):
+    """'holds only a number for your request ... stops working after an hour'"""
+    from appointments.views import CONFIRMATION_COOKIE, CONFIRMATION_MAX_AGE
+    from tests.factories import appointment_request_answers
+    from tests.helpers import hidden_input
+
+    text = _section("privacy", "Cookies")
+    assert (
+        "holds only a number for your request, not your answers, and it stops working after an hour" in text
+    )
+    assert CONFIRMATION_MAX_AGE == 60 * 60
+
+    make_clinic()
+    token = hidden_input(client.get(FORM_URL).content.decode(), "submission_token")
+    response = client.post(FORM_URL, appointment_request_answers(submission_token=token))
+    cookie = response.cookies[CONFIRMATION_COOKIE]
+    appointment_request = AppointmentRequest.objects.get()
+    assert cookie["max-age"] == CONFIRMATION_MAX_AGE
+    assert cookie.value.split(":")[0] == str(appointment_request.pk)  # the id, signed; nothing else
+    assert appointment_request.reference not in cookie.value
+    assert appointment_request.name not in cookie.value
+
+
+@pytest.mark.django_db
+def test_the_privacy_notice_describes_the_kept_address_code_as_it_is(settings):
+    """'a scrambled code made from your internet (IP) address ... we remove it when we
+    remove your details'"""
+    from appointments.rate_limit import client_key
+    from appointments.workflow import appointment_request_anonymise
+    from tests.factories import make_appointment_request
+
+    assert "a scrambled code made from your internet (IP) address" in _text("privacy")
+    settings.APPOINTMENTS_RATE_LIMIT = (5, 600)
+    code = client_key("203.0.113.7")
+    assert code and "203.0.113.7" not in code
+    appointment_request = make_appointment_request(client_key=code)
+    appointment_request_anonymise(appointment_request=appointment_request)
+    appointment_request.refresh_from_db()
+    assert appointment_request.client_key == ""

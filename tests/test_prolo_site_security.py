@@ -107,7 +107,18 @@ def test_admin_locks_a_username_out_after_five_failed_attempts(client, django_us
     assert with_right_password.status_code == 429
     html = with_right_password.content.decode()
     assert "Sign-in locked for now" in html
+    assert "Please wait 1\xa0hour and try again" in html  # AXES_COOLOFF_MINUTES, 60 by default
     assert "_auth_user_id" not in client.session
+
+
+def test_the_lockout_page_says_how_long_the_configured_pause_is(client, django_user_model, settings):
+    settings.AXES_COOLOFF_TIME = timedelta(minutes=15)
+    django_user_model.objects.create_user("frontdesk", password="the-right-password-1", is_staff=True)
+    for _ in range(5):
+        response = client.post("/admin/login/", {"username": "frontdesk", "password": "wrong"})
+
+    assert response.status_code == 429
+    assert "Please wait 15\xa0minutes and try again" in response.content.decode()
 
 
 def test_lockout_is_per_username_so_colleagues_can_still_sign_in(client, django_user_model):
