@@ -4,6 +4,8 @@ The view and anything else that takes a request from a patient call
 appointment_request_submit; nothing else creates an AppointmentRequest.
 """
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import uuid
@@ -91,6 +93,24 @@ def _find_duplicate(*, fingerprint, submission_token):
     )
 
 
+@contextlib.contextmanager
+def _sqlite_writers_in_turn():
+    """SQLite lets one writer in at a time, and the others wait in its busy handler,
+    which sleeps in growing steps (up to 100 ms) and so wakes long after the lock is
+    free. Patients sending the form queue on a file lock beside the database instead:
+    the kernel wakes the next one the moment the last one's transaction is over."""
+    name = str(connection.settings_dict["NAME"])
+    if connection.vendor != "sqlite" or name.startswith("file:") or name == ":memory:":
+        yield
+        return
+    with open(f"{name}.write-lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def _lock_fingerprint(fingerprint):
     """Serialise identical submissions racing in from two tabs. SQLite's IMMEDIATE
     transactions already do that; PostgreSQL takes a lock for this fingerprint only."""
@@ -111,13 +131,13 @@ def appointment_request_submit(*, submission, client=None):
     request and its task commit together or not at all. The worker sends the emails
     later; nothing here waits for the mail server.
     """
-    candidate = _unsaved_request(submission)
+    candidate = _checked_request(submission)
     fingerprint = submission_fingerprint(candidate)
     key = client_key(client)
     last_error = None
     for _ in range(5):
         try:
-            with transaction.atomic():
+            with _sqlite_writers_in_turn(), transaction.atomic():
                 _lock_fingerprint(fingerprint)
                 duplicate = _find_duplicate(
                     fingerprint=fingerprint, submission_token=submission.submission_token
@@ -135,8 +155,21 @@ def appointment_request_submit(*, submission, client=None):
             # A reference that happened to exist already, or the same form sent twice
             # at once (the second insert fails on the token): look again and retry.
             last_error = error
-            candidate = _unsaved_request(submission)
+            candidate = _checked_request(submission)
     raise last_error
+
+
+# Set by _store from the system, not from what the patient sent.
+SYSTEM_FIELDS = ("reference", "submission_token", "fingerprint", "client_key")
+
+
+def _checked_request(submission):
+    """The unsaved request, its answers checked by the model's own rules before any
+    lock is taken (so other patients never wait on this one's checks). The database
+    enforces the constraints; checking them here would cost a query each."""
+    appointment_request = _unsaved_request(submission)
+    appointment_request.full_clean(exclude=SYSTEM_FIELDS, validate_unique=False, validate_constraints=False)
+    return appointment_request
 
 
 def _store(appointment_request, submission, fingerprint):
@@ -148,8 +181,6 @@ def _store(appointment_request, submission, fingerprint):
     appointment_request.fingerprint = fingerprint
     if submission.is_spam:
         appointment_request.status = AppointmentRequest.Status.SPAM
-    # The database enforces the constraints; checking them here would cost a query each.
-    appointment_request.full_clean(validate_unique=False, validate_constraints=False)
     appointment_request.save()
     if not submission.is_spam:
         appointment_request_queue_notifications(appointment_request=appointment_request)
