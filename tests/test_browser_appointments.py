@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from appointments.models import AppointmentRequest
 from tests.factories import (
@@ -46,8 +47,10 @@ def test_patient_reads_the_errors_fixes_them_with_the_keyboard_and_gets_a_refere
 
     # The error summary comes first, has focus without any script, and links each problem.
     assert page.title().startswith("Error: Request an appointment")
-    assert page.evaluate("document.activeElement.className") == "error-summary"
+    # Chromium moves focus to an autofocus element at its next rendering step, which may come just
+    # after the load event: to_be_focused waits for it (and fails if it never comes).
     summary = page.locator(".error-summary")
+    expect(summary).to_be_focused()
     assert summary.locator("h2").inner_text() == "There is a problem"
     assert "Enter your name." in summary.inner_text()
     assert page.locator("#id_name").get_attribute("aria-invalid") == "true"

@@ -116,6 +116,6 @@ def test_the_form_names_every_field_and_its_errors_are_summarised_with_links(bro
           - textbox "Your full name" [invalid]
         """
     )
-    assert page.evaluate("document.activeElement.getAttribute('role')") == "alert"
+    expect(page.get_by_role("alert")).to_be_focused()
     page.get_by_role("link", name="Enter your name.").click()
     assert page.evaluate("document.activeElement.id") == "id_name"
