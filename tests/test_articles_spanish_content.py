@@ -13,6 +13,7 @@ import textstat
 
 from articles.guide_content import CONTENT_DIR, citation_numbers, load_guide
 from prolo_site.front_matter import read_front_matter
+from prolo_site.markdown import markdown_problem
 from tests.helpers import plain_text
 from tests.test_articles_content import OTHER_PEOPLE, _author_surnames
 from tests.test_prolo_site_pages_content import _sections
@@ -230,6 +231,12 @@ def test_page_matches_its_original(path):
     # Same promises, one for one: as many sections and list items as the English.
     assert len(SECTION.findall(body)) == len(SECTION.findall(english_body))
     assert len(LIST_ITEM.findall(body)) == len(LIST_ITEM.findall(english_body))
+
+
+@pytest.mark.parametrize("path", [*_spanish_articles(), *_spanish_pages()], ids=lambda path: path.stem)
+def test_the_admin_would_accept_the_text(path):
+    _meta, body = read_front_matter(path)
+    assert markdown_problem(body) is None
 
 
 # --- Links and safety call-outs -------------------------------------------------
