@@ -83,14 +83,26 @@ def _unsaved_request(submission):
     return AppointmentRequest(**answers, areas=areas)
 
 
-def _find_duplicate(*, fingerprint, submission_token):
-    recently = Q(received_at__gte=timezone.now() - DUPLICATE_WINDOW)
+def _earlier_requests(*, fingerprint, submission_token):
+    """What is already stored that decides this submission, in one query: the request
+    it repeats (sent from the same form, or identical and only minutes ago), or None;
+    and whether another request already has its one-time token."""
+    recently = Q(fingerprint=fingerprint, received_at__gte=timezone.now() - DUPLICATE_WINDOW)
     same_form = Q(submission_token=submission_token) if submission_token else Q(pk__in=[])
-    return (
-        AppointmentRequest.objects.filter(recently | same_form, fingerprint=fingerprint)
+    rows = (
+        AppointmentRequest.objects.filter(recently | same_form)
         .order_by("received_at")
-        .first()
+        .values_list("pk", "fingerprint", "submission_token")
     )
+    duplicate_pk, token_taken = None, False
+    for pk, stored_fingerprint, stored_token in rows:
+        if submission_token and stored_token == submission_token:
+            token_taken = True
+        if duplicate_pk is None and stored_fingerprint == fingerprint:
+            duplicate_pk = pk
+    # The whole row only in the rare case it is needed: the patient sent it before.
+    duplicate = AppointmentRequest.objects.get(pk=duplicate_pk) if duplicate_pk else None
+    return duplicate, token_taken
 
 
 @contextlib.contextmanager
@@ -139,7 +151,7 @@ def appointment_request_submit(*, submission, client=None):
         try:
             with _sqlite_writers_in_turn(), transaction.atomic():
                 _lock_fingerprint(fingerprint)
-                duplicate = _find_duplicate(
+                duplicate, token_taken = _earlier_requests(
                     fingerprint=fingerprint, submission_token=submission.submission_token
                 )
                 if duplicate:
@@ -150,7 +162,7 @@ def appointment_request_submit(*, submission, client=None):
                 if not decision.allowed:
                     return SubmissionOutcome(None, retry_after=decision.retry_after)
                 candidate.client_key = key
-                return SubmissionOutcome(_store(candidate, submission, fingerprint))
+                return SubmissionOutcome(_store(candidate, submission, fingerprint, token_taken=token_taken))
         except IntegrityError as error:
             # A reference that happened to exist already, or the same form sent twice
             # at once (the second insert fails on the token): look again and retry.
@@ -172,12 +184,10 @@ def _checked_request(submission):
     return appointment_request
 
 
-def _store(appointment_request, submission, fingerprint):
-    token = submission.submission_token
+def _store(appointment_request, submission, fingerprint, *, token_taken):
     # A token already used for other answers is a stale form reused for a new request.
-    token_is_fresh = token and not AppointmentRequest.objects.filter(submission_token=token).exists()
     appointment_request.reference = new_reference()
-    appointment_request.submission_token = token if token_is_fresh else None
+    appointment_request.submission_token = None if token_taken else submission.submission_token
     appointment_request.fingerprint = fingerprint
     if submission.is_spam:
         appointment_request.status = AppointmentRequest.Status.SPAM
