@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from phonenumber_field.modelfields import PhoneNumberField
+from simple_history.manager import HistoryDescriptor
 from simple_history.models import HistoricalRecords
 
 from appointments.business_days import overdue_cutoff, reply_due_at
@@ -41,6 +42,16 @@ def normalise_reference(text):
     return "".join(ch for ch in text.upper() if ch.isalnum())
 
 
+class _HistoryDescriptor(HistoryDescriptor):
+    """`request.history`, with its manager class built once: simple_history builds a new
+    one on every access, which every save does (a cost inside the patients' write lock)."""
+
+    def __get__(self, instance, owner):
+        if "_manager_class" not in self.__dict__:
+            self._manager_class = self.manager_class.from_queryset(self.queryset_class)
+        return self._manager_class(self.model, instance)
+
+
 class StaffHistory(HistoricalRecords):
     """History that records only the fields it is told to (an allow-list), so a
     field added to the model later is never copied into the history tables unless
@@ -58,6 +69,12 @@ class StaffHistory(HistoricalRecords):
                 if not field.primary_key and field.name not in self.recorded_fields
             ]
         super().finalize(sender, **kwargs)
+        if sender is self.cls:
+            plain = sender.__dict__[self.manager_name]
+            descriptor = _HistoryDescriptor(
+                plain.model, manager=plain.manager_class, queryset=plain.queryset_class
+            )
+            setattr(sender, self.manager_name, descriptor)
 
 
 class AppointmentRequestQuerySet(models.QuerySet):

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from appointments.models import AppointmentRequest
+from appointments.prepared_query import PreparedQuery
 
 
 @dataclass(frozen=True)
@@ -50,20 +51,32 @@ def _lock_client(key):
 def check_rate_limit(key, *, now=None):
     """Whether the client with `key` (client_key()) may send one more new request now.
     Must run inside the transaction that then stores that request with this key."""
+    return prepare_rate_limit_check(key, now=now)()
+
+
+def prepare_rate_limit_check(key, *, now=None):
+    """check_rate_limit in two steps: the count's query is built now, before any lock,
+    and the function returned runs it and decides, inside the transaction that then
+    stores the request (the count stays atomic: only its SQL was written earlier)."""
     rate = settings.APPOINTMENTS_RATE_LIMIT
     if not rate or not key:
-        return RateDecision(allowed=True)
+        return lambda: RateDecision(allowed=True)
     limit, period = rate
     now = now or timezone.now()
-    _lock_client(key)
     # The newest `limit` requests in the window: fewer, and there is room for one more.
-    recent = list(
+    recent = PreparedQuery(
         AppointmentRequest.objects.filter(client_key=key, received_at__gt=now - timedelta(seconds=period))
         .order_by("-received_at")
-        .values_list("received_at", flat=True)[:limit]
+        .values_list("received_at")[:limit]
     )
-    if len(recent) < limit:
-        return RateDecision(allowed=True)
-    # Room again once the oldest of them leaves the window.
-    frees_at = recent[-1] + timedelta(seconds=period)
-    return RateDecision(allowed=False, retry_after=max(1, int((frees_at - now).total_seconds())))
+
+    def decide():
+        _lock_client(key)
+        received = [received_at for (received_at,) in recent.rows()]
+        if len(received) < limit:
+            return RateDecision(allowed=True)
+        # Room again once the oldest of them leaves the window.
+        frees_at = received[-1] + timedelta(seconds=period)
+        return RateDecision(allowed=False, retry_after=max(1, int((frees_at - now).total_seconds())))
+
+    return decide

@@ -6,8 +6,10 @@ appointment_request_submit; nothing else creates an AppointmentRequest.
 
 import contextlib
 import fcntl
+import functools
 import hashlib
 import json
+import os
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -21,7 +23,8 @@ from django.views.decorators.debug import sensitive_variables
 
 from appointments.models import AppointmentRequest, new_reference
 from appointments.notifications import appointment_request_queue_notifications
-from appointments.rate_limit import check_rate_limit, client_key
+from appointments.prepared_query import PreparedQuery
+from appointments.rate_limit import client_key, prepare_rate_limit_check
 
 # The same answers sent again within this window are the same request (a refresh, a
 # second tab, a patient unsure it went through).
@@ -83,14 +86,30 @@ def _unsaved_request(submission):
     return AppointmentRequest(**answers, areas=areas)
 
 
-def _find_duplicate(*, fingerprint, submission_token):
-    recently = Q(received_at__gte=timezone.now() - DUPLICATE_WINDOW)
+def _earlier_requests_query(*, fingerprint, submission_token):
+    """The stored requests that decide this submission, in one query: those with the
+    same answers from the last minutes, and the one with its one-time token."""
+    recently = Q(fingerprint=fingerprint, received_at__gte=timezone.now() - DUPLICATE_WINDOW)
     same_form = Q(submission_token=submission_token) if submission_token else Q(pk__in=[])
-    return (
-        AppointmentRequest.objects.filter(recently | same_form, fingerprint=fingerprint)
+    return PreparedQuery(
+        AppointmentRequest.objects.filter(recently | same_form)
         .order_by("received_at")
-        .first()
+        .values_list("pk", "fingerprint", "submission_token")
     )
+
+
+def _earlier_requests(query, *, fingerprint, submission_token):
+    """(the request this submission repeats, sent from the same form or identical and
+    only minutes ago, or None; whether another request already has its token)."""
+    duplicate_pk, token_taken = None, False
+    for pk, stored_fingerprint, stored_token in query.rows():
+        if submission_token and stored_token == submission_token:
+            token_taken = True
+        if duplicate_pk is None and stored_fingerprint == fingerprint:
+            duplicate_pk = pk
+    # The whole row only in the rare case it is needed: the patient sent it before.
+    duplicate = AppointmentRequest.objects.get(pk=duplicate_pk) if duplicate_pk else None
+    return duplicate, token_taken
 
 
 @contextlib.contextmanager
@@ -98,17 +117,59 @@ def _sqlite_writers_in_turn():
     """SQLite lets one writer in at a time, and the others wait in its busy handler,
     which sleeps in growing steps (up to 100 ms) and so wakes long after the lock is
     free. Patients sending the form queue on a file lock beside the database instead:
-    the kernel wakes the next one the moment the last one's transaction is over."""
+    the kernel wakes the next one the moment the last one's transaction is over.
+
+    Nor does the next patient wait for this one's disk write: this transaction commits
+    with synchronous=NORMAL (written to the WAL, not yet flushed), and the WAL is
+    flushed to disk once the lock is released, before the patient is answered. A
+    confirmed request survives a power cut as with synchronous=FULL, and several
+    workers' flushes at once share one disk write."""
     name = str(connection.settings_dict["NAME"])
     if connection.vendor != "sqlite" or name.startswith("file:") or name == ":memory:":
         yield
         return
-    with open(f"{name}.write-lock", "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+    # Inside a caller's transaction the commit comes later, and SQLite refuses the change.
+    flush_after = not connection.in_atomic_block
+    if flush_after:
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA synchronous")
+            (synchronous,) = cursor.fetchone()
+            cursor.execute("PRAGMA synchronous=NORMAL")
+    try:
+        with open(f"{name}.write-lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+    finally:
+        if flush_after:
+            with connection.cursor() as cursor:
+                cursor.execute(f"PRAGMA synchronous={int(synchronous)}")
+            _flush_wal_to_disk(name)
+
+
+def _flush_wal_to_disk(database):
+    """What synchronous=FULL would have done at the commit: fsync the WAL file (and its
+    folder, once per process, so the file itself is sure to be found after a crash)."""
+    try:
+        wal = os.open(f"{database}-wal", os.O_RDONLY)
+    except FileNotFoundError:
+        return  # checkpointed into the database file and removed: SQLite synced that
+    try:
+        os.fsync(wal)
+    finally:
+        os.close(wal)
+    _sync_folder_once(os.path.dirname(os.path.abspath(database)))
+
+
+@functools.cache
+def _sync_folder_once(folder):
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def _lock_fingerprint(fingerprint):
@@ -136,21 +197,27 @@ def appointment_request_submit(*, submission, client=None):
     key = client_key(client)
     last_error = None
     for _ in range(5):
+        # Both queries are built before the lock and only run inside it: the other
+        # patients wait for the database's work, not for the ORM's.
+        earlier = _earlier_requests_query(
+            fingerprint=fingerprint, submission_token=submission.submission_token
+        )
+        rate_limit_check = prepare_rate_limit_check(key)
         try:
             with _sqlite_writers_in_turn(), transaction.atomic():
                 _lock_fingerprint(fingerprint)
-                duplicate = _find_duplicate(
-                    fingerprint=fingerprint, submission_token=submission.submission_token
+                duplicate, token_taken = _earlier_requests(
+                    earlier, fingerprint=fingerprint, submission_token=submission.submission_token
                 )
                 if duplicate:
                     return SubmissionOutcome(duplicate)
                 # Counted in this transaction, from the rows it stores: atomic, and never
                 # waiting on (or lost with) the cache.
-                decision = check_rate_limit(key)
+                decision = rate_limit_check()
                 if not decision.allowed:
                     return SubmissionOutcome(None, retry_after=decision.retry_after)
                 candidate.client_key = key
-                return SubmissionOutcome(_store(candidate, submission, fingerprint))
+                return SubmissionOutcome(_store(candidate, submission, fingerprint, token_taken=token_taken))
         except IntegrityError as error:
             # A reference that happened to exist already, or the same form sent twice
             # at once (the second insert fails on the token): look again and retry.
@@ -172,12 +239,10 @@ def _checked_request(submission):
     return appointment_request
 
 
-def _store(appointment_request, submission, fingerprint):
-    token = submission.submission_token
+def _store(appointment_request, submission, fingerprint, *, token_taken):
     # A token already used for other answers is a stale form reused for a new request.
-    token_is_fresh = token and not AppointmentRequest.objects.filter(submission_token=token).exists()
     appointment_request.reference = new_reference()
-    appointment_request.submission_token = token if token_is_fresh else None
+    appointment_request.submission_token = None if token_taken else submission.submission_token
     appointment_request.fingerprint = fingerprint
     if submission.is_spam:
         appointment_request.status = AppointmentRequest.Status.SPAM

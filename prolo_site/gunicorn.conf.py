@@ -4,6 +4,7 @@ Every value can be overridden on the command line or with GUNICORN_CMD_ARGS;
 WEB_CONCURRENCY sets the number of workers (gunicorn reads it itself).
 """
 
+import gc
 import multiprocessing
 import os
 
@@ -26,3 +27,13 @@ accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 # gunicorn believes X-Forwarded-Proto only from the proxies Django trusts (none by default).
 forwarded_allow_ips = os.environ.get("DJANGO_TRUSTED_PROXIES", "")
+
+
+def when_ready(server):
+    """Runs in the master once the preloaded app is imported, before any worker forks:
+    everything imported so far lives as long as the process, so the garbage collector
+    stops scanning it (gc.freeze). A full collection then takes a few milliseconds
+    instead of about a hundred, wherever it happens to fall (inside the form POST's
+    write lock, say), and the workers share those memory pages with the master."""
+    gc.collect()
+    gc.freeze()

@@ -23,6 +23,7 @@ from tests.bench import support
 HERE = Path(__file__).resolve().parent
 # name -> seconds it may take at most
 SCRIPTS = {
+    "post_cost": 600,
     "server_speed": 600,
     "lighthouse": 1200,
     "admin_list": 600,
