@@ -27,7 +27,6 @@ from appointments.models import (
     REFERENCE_LENGTH,
     AppointmentRequest,
     ClosureDay,
-    ContactAttempt,
     fold_name,
     normalise_reference,
     phone_digits,
@@ -219,24 +218,6 @@ def appointment_requests_search(queryset, term):
     return queryset.filter(found)
 
 
-class ContactAttemptsShown(admin.TabularInline):
-    """The calls so far, read-only: a saved attempt is corrected by logging a new one."""
-
-    model = ContactAttempt
-    fields = ["attempted_at", "staff_member", "outcome", "note"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    verbose_name = "contact attempt"
-    verbose_name_plural = "Contact attempts (log a call at the top of the page)"
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(AppointmentRequest)
 class AppointmentRequestAdmin(SimpleHistoryAdmin):
     list_display = [
@@ -264,7 +245,6 @@ class AppointmentRequestAdmin(SimpleHistoryAdmin):
     )
     list_per_page = 50
     actions = ["mark_contacted", "assign_to_me", "mark_spam", "export_csv"]
-    inlines = [ContactAttemptsShown]
     fieldsets = [
         (None, {"fields": RECORD_FIELDS}),
         ("Front desk", {"fields": list(STAFF_FIELDS)}),
@@ -394,10 +374,17 @@ class AppointmentRequestAdmin(SimpleHistoryAdmin):
             *super().get_urls(),
         ]
 
+    # The front desk's screens use the whole width: no app menu down the side.
+    WIDE = {"is_nav_sidebar_enabled": False}
+
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(request, {**(extra_context or {}), **self.WIDE})
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {**(extra_context or {}), **self.WIDE, "show_save_and_add_another": False}
         obj = self.get_object(request, object_id)
         if obj is not None and obj.anonymised_at is None:
-            extra_context = {**(extra_context or {}), **self._call_context(request, obj)}
+            extra_context.update(self._call_context(request, obj))
         return super().change_view(request, object_id, form_url, extra_context)
 
     def _call_context(self, request, obj, form=None):
@@ -435,13 +422,13 @@ class AppointmentRequestAdmin(SimpleHistoryAdmin):
         context = {
             **self.admin_site.each_context(request),
             **self._call_context(request, obj, form),
+            **self.WIDE,
             "opts": self.opts,
             "original": obj,
             "title": f"Log a call: {obj}",
             "subtitle": None,
         }
-        status = 400 if form.errors else 200
-        return TemplateResponse(request, "appointments/admin/log_call.html", context, status=status)
+        return TemplateResponse(request, "appointments/admin/log_call.html", context)
 
     def _after_logging(self, request, obj, attempt, *, stay):
         message = f"Logged “{attempt.get_outcome_display()}” on {obj.display_reference}."
@@ -479,6 +466,7 @@ class AppointmentRequestAdmin(SimpleHistoryAdmin):
             )
         context = {
             **self.admin_site.each_context(request),
+            **self.WIDE,
             "opts": self.opts,
             "form": form,
             "title": "Error: Enter a request taken by phone"

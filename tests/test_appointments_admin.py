@@ -588,14 +588,15 @@ def test_csv_export_cannot_smuggle_spreadsheet_formulas_in_any_column(client, fr
     assert row["Assigned to"] == "'@evil"
 
 
-def test_contact_attempts_show_inline_on_the_request(client, front_desk):
+def test_contact_attempts_show_on_the_request_read_only(client, front_desk):
     appointment_request = make_appointment_request()
     make_contact_attempt(appointment_request, staff_member=front_desk, note="No answer, try tomorrow")
 
     html = client.get(change_url(appointment_request)).content.decode()
 
-    assert "Contact attempts" in html
+    assert "Previous attempts" in html
     assert "No answer, try tomorrow" in html
+    assert 'name="contact_attempts-0-note"' not in html  # shown, never editable
 
 
 # --- Copies of third-party templates -------------------------------------------------------------
