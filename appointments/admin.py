@@ -275,6 +275,8 @@ class AppointmentRequestAdmin(SimpleHistoryAdmin):
 
     @admin.display(description="Name", ordering="search_name")
     def name_display(self, obj):
+        if obj.email_problem:
+            return format_html('{}<br><strong class="email-problem">{}</strong>', obj.name, obj.email_problem)
         return obj.name
 
     @admin.display(description="Visit", ordering="visit_type")
@@ -300,24 +302,9 @@ class AppointmentRequestAdmin(SimpleHistoryAdmin):
     def reference_display(self, obj):
         return obj.display_reference
 
-    @admin.display(description="Contact details")
-    def contact_details(self, obj):
-        if obj.email_problem:
-            return format_html(
-                '{}<br>{}<br><strong class="email-problem">{}</strong>',
-                obj.display_phone,
-                obj.email,
-                obj.email_problem,
-            )
-        return format_html("{}<br>{}", obj.display_phone, obj.email)
-
     @admin.display(description="Emails")
     def email_problem_display(self, obj):
         return obj.email_problem or None  # the admin's "-"
-
-    @admin.display(description="Preferred contact", ordering="contact_method")
-    def contact_preference(self, obj):
-        return f"{obj.get_contact_method_display()}, {obj.get_best_time_display().lower()}"
 
     @admin.display(description="Areas")
     def areas_display(self, obj):

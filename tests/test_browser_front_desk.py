@@ -7,7 +7,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from appointments.models import AppointmentRequest, ContactAttempt
-from tests.browser import BrowserSession
+from tests.browser import SCREENSHOT_DIR, BrowserSession
 from tests.factories import FRONT_DESK_PASSWORD, make_appointment_request, make_clinic, make_front_desk_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -80,6 +80,8 @@ def test_a_morning_one_click_and_one_page_load_per_call(desk):
 
     desk.goto(CHANGELIST)
     assert_no_sideways_scrolling(page)
+    SCREENSHOT_DIR.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT_DIR / f"{desk.test_name}-queue-first-screen-1280x800.png"))
     names = page.locator("#result_list tbody th a").all_inner_texts()
     assert names == ["Ana Hernández", "Ben Carter", "Cy Dale"]  # overdue first, then oldest
     assert page.locator("#result_list .overdue").all_inner_texts() == ["Overdue"]
@@ -113,6 +115,7 @@ def test_a_morning_one_click_and_one_page_load_per_call(desk):
     expect(page.locator(".caller")).to_contain_text("Overdue")
     assert page.locator(".log-call__outcome").last.bounding_box()["y"] < SCREEN["height"]
     assert_no_sideways_scrolling(page)
+    page.screenshot(path=str(SCREENSHOT_DIR / f"{desk.test_name}-request-first-screen-1280x800.png"))
     desk.check_page("request")
 
     # No answer: one click saves it, snoozes the request and opens the next in the queue.
