@@ -1,19 +1,20 @@
 """Appointment requests from patients, and the front desk's contact attempts on them."""
 
 import secrets
+import unicodedata
 from datetime import timedelta
 
 import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.utils import timezone
 from phonenumber_field.modelfields import PhoneNumberField
 from simple_history.manager import HistoryDescriptor
 from simple_history.models import HistoricalRecords
 
-from appointments.business_days import overdue_cutoff, reply_due_at
+from appointments.business_days import is_morning, overdue_cutoff, reply_due_at
 from appointments.validators import (
     CONTROL_CHARACTERS_MESSAGE,
     contains_control_characters,
@@ -50,6 +51,26 @@ class _HistoryDescriptor(HistoryDescriptor):
         if "_manager_class" not in self.__dict__:
             self._manager_class = self.manager_class.from_queryset(self.queryset_class)
         return self._manager_class(self.model, instance)
+
+
+def fold_name(text):
+    """'  José  HERNÁNDEZ ' -> 'jose hernandez': what name search compares, accents and case ignored."""
+    decomposed = unicodedata.normalize("NFKD", str(text or ""))
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(plain.casefold().split())
+
+
+def phone_digits(value):
+    """'+1 (757) 555-0199' -> '17575550199': what phone search compares, punctuation ignored."""
+    return "".join(ch for ch in str(value or "") if ch.isdigit())
+
+
+# The staff group that works the requests (made by migration 0002).
+FRONT_DESK_GROUP = "Front desk"
+
+# How long a new request with the same phone number or email as an open one is flagged
+# as a possible duplicate of it.
+POSSIBLE_DUPLICATE_WINDOW = timedelta(days=30)
 
 
 class StaffHistory(HistoricalRecords):
@@ -90,13 +111,54 @@ class AppointmentRequestQuerySet(models.QuerySet):
             | Q(areas__contains=f",{area},")
         )
 
-    def overdue(self, now=None):
-        """Still New one business day (Monday to Friday) after they arrived (an anonymised
-        one, left New past the retention period, has no one left to call)."""
-        return self.filter(
-            status=AppointmentRequest.Status.NEW,
-            received_at__lte=overdue_cutoff(now or timezone.now()),
-            anonymised_at__isnull=True,
+    def overdue(self, now=None, calendar=None):
+        """Still New one working day after they arrived (an anonymised one, left New past
+        the retention period, has no one left to call)."""
+        return self.filter(_overdue(now or timezone.now(), calendar))
+
+    def with_overdue_flag(self, now=None, calendar=None):
+        """Each row's `overdue_now`, worked out in the query (no per-row lookups)."""
+        flag = Case(
+            When(_overdue(now or timezone.now(), calendar), then=Value(True)),
+            default=Value(False),
+        )
+        return self.annotate(overdue_now=flag)
+
+    def still_open(self):
+        """Someone still has to call: New or Contacted, with a patient to call."""
+        return self.filter(_OPEN)
+
+    def due_now(self, now=None):
+        """The front desk's calls now: New and never tried, or their next attempt has come."""
+        now = now or timezone.now()
+        return self.filter(_OPEN & (Q(status=AppointmentRequest.Status.NEW, next_attempt_at__isnull=True)
+                                    | Q(next_attempt_at__lte=now)))  # fmt: skip
+
+    def call_now(self, now=None):
+        """Due now, and now is a time the patient said suits them."""
+        now = now or timezone.now()
+        BestTime = AppointmentRequest.BestTime
+        half = BestTime.MORNING if is_morning(now) else BestTime.AFTERNOON
+        return self.due_now(now).filter(best_time__in=[BestTime.ANY, half])
+
+    def snoozed(self, now=None):
+        return self.filter(_OPEN, next_attempt_at__gt=now or timezone.now())
+
+    def in_queue_order(self, now=None):
+        return self.order_by(*queue_ordering(now or timezone.now()))
+
+    def possible_duplicates_of(self, appointment_request):
+        """Open requests from the last 30 days with the same phone number or email address."""
+        same = Q(pk__in=[])
+        if appointment_request.phone:
+            same |= Q(phone=appointment_request.phone)
+        if appointment_request.email:
+            same |= Q(email__iexact=appointment_request.email)
+        return (
+            self.filter(same, received_at__gte=appointment_request.received_at - POSSIBLE_DUPLICATE_WINDOW)
+            .exclude(pk=appointment_request.pk)
+            .exclude(status__in=AppointmentRequest.FINISHED_STATUSES)
+            .filter(anonymised_at__isnull=True)
         )
 
     def awaiting_notification(self, *, front_desk_has_inbox=True):
@@ -141,6 +203,8 @@ class AppointmentRequest(models.Model):
         NOT_SUITABLE = "not_suitable", "Not suitable for the clinic"
         NO_ANSWER = "no_answer", "No answer after several tries"
         PATIENT_DECLINED = "patient_declined", "Patient declined"
+        WRONG_DETAILS = "wrong_details", "Wrong number or email address"
+        DUPLICATE = "duplicate", "Duplicate of another request"
         OTHER = "other", "Other (see notes)"
 
     class ContactMethod(models.TextChoices):
@@ -226,6 +290,33 @@ class AppointmentRequest(models.Model):
         help_text="Only what the front desk needs to arrange the visit.",
         validators=[refuse_control_characters_except_line_breaks],
     )
+    # Snoozed until then (after no answer, or a message left): out of the way of the calls due now.
+    next_attempt_at = models.DateTimeField(
+        "try again at",
+        null=True,
+        blank=True,
+        help_text="Leave empty when no call back is planned.",
+    )
+    # A request the front desk typed in for a patient who phoned (None: the patient sent the form).
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="entered by",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    # Kept by workflow.appointment_request_log_call, so the list shows them without a query a row.
+    contact_attempt_count = models.PositiveSmallIntegerField("attempts", default=0, editable=False)
+    last_outcome = models.CharField("last outcome", max_length=20, blank=True, editable=False)
+    # Same phone number or email as another open request (linked both ways when it arrived).
+    possible_duplicates = models.ManyToManyField("self", blank=True, symmetrical=True, editable=False)
+
+    # Search columns, kept in step with an answer on save (SEARCH_COLUMNS): accent-free name
+    # and digits-only phone, so search finds "Hernandez" and "555-0199" on any database.
+    search_name = models.CharField(max_length=100, blank=True, editable=False, db_index=True)
+    search_phone = models.CharField(max_length=20, blank=True, editable=False, db_index=True)
 
     # Emails, sent after the request is committed; empty means not sent yet.
     front_desk_notified_at = models.DateTimeField("front desk emailed", null=True, blank=True, editable=False)
@@ -266,6 +357,9 @@ class AppointmentRequest(models.Model):
     IDENTIFYING_ANSWERS = (
         "name", "phone", "email", "message", "needs_interpreter", "interpreter_language", "access_needs",
     )  # fmt: skip
+    # Column -> (the answer it is made from, how). A column made from an identifying answer
+    # is blank once the request is anonymised.
+    SEARCH_COLUMNS = {"search_name": ("name", fold_name), "search_phone": ("phone", phone_digits)}
 
     objects = AppointmentRequestQuerySet.as_manager()
     # Who changed what, and when: the front desk's work only (an allow-list). The
@@ -274,7 +368,7 @@ class AppointmentRequest(models.Model):
     history = StaffHistory(
         recorded_fields=[
             "reference", "received_at", "status", "status_changed_at", "close_reason", "assigned_to",
-            "staff_notes", "anonymised_at",
+            "staff_notes", "next_attempt_at", "entered_by", "anonymised_at",
         ],
     )  # fmt: skip
 
@@ -309,6 +403,9 @@ class AppointmentRequest(models.Model):
         if self.status != getattr(self, "_status_as_loaded", None):
             self.status_changed_at = timezone.now()
             self._status_as_loaded = self.status
+        for column, (answer, derive) in self.SEARCH_COLUMNS.items():
+            removed = self.anonymised_at is not None and answer in self.IDENTIFYING_ANSWERS
+            setattr(self, column, "" if removed else derive(getattr(self, answer)))
         super().save(*args, **kwargs)
 
     # Remember the status as loaded, so save() knows when it changed.
@@ -324,6 +421,8 @@ class AppointmentRequest(models.Model):
             errors["close_reason"] = "Choose why the request was closed."
         if self.status != self.Status.CLOSED:
             self.close_reason = ""
+        if self.status not in (self.Status.NEW, self.Status.CONTACTED):
+            self.next_attempt_at = None  # nobody calls a closed or scheduled request back
         if self.anonymised_at is None:
             unknown = set(self.area_list) - set(self.Area.values)
             if not self.area_list or unknown:
@@ -385,14 +484,69 @@ class AppointmentRequest(models.Model):
             and self.reply_due_at <= (now or timezone.now())
         )
 
+    def get_last_outcome_display(self):
+        return dict(ContactAttempt.Outcome.choices).get(self.last_outcome, self.last_outcome)
+
+
+_OPEN = Q(
+    status__in=[AppointmentRequest.Status.NEW, AppointmentRequest.Status.CONTACTED],
+    anonymised_at__isnull=True,
+)
+
+
+def _overdue(now, calendar=None):
+    return Q(
+        status=AppointmentRequest.Status.NEW,
+        received_at__lte=overdue_cutoff(now, calendar),
+        anonymised_at__isnull=True,
+    )
+
+
+def queue_ordering(now):
+    """The front desk's order: New requests never tried (oldest, so overdue, first); then
+    those whose next attempt has come; then those waiting to be tried again; then the rest
+    by status."""
+    Status = AppointmentRequest.Status
+    rank = Case(
+        When(_OPEN & Q(status=Status.NEW, next_attempt_at__isnull=True), then=Value(0)),
+        When(_OPEN & Q(next_attempt_at__lte=now), then=Value(1)),
+        When(_OPEN & Q(next_attempt_at__gt=now), then=Value(2)),
+        *(When(status=status, then=Value(rank)) for rank, status in enumerate(Status.values, start=3)),
+        default=Value(3 + len(Status.values)),
+        output_field=IntegerField(),
+    )
+    return [rank.asc(), F("next_attempt_at").asc(nulls_first=True), "received_at"]
+
+
+class ClosureDay(models.Model):
+    """A day the clinic is closed besides weekends and public holidays: not a working day."""
+
+    date = models.DateField(unique=True)
+    reason = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="For staff, e.g. staff training.",
+        validators=[refuse_control_characters],
+    )
+
+    class Meta:
+        ordering = ["-date"]
+        verbose_name = "closure day"
+
+    def __str__(self):
+        return f"{self.date:%a %b %d, %Y}" + (f" ({self.reason})" if self.reason else "")
+
 
 class ContactAttempt(models.Model):
     """One call, voicemail or email from the front desk to the patient."""
 
     class Outcome(models.TextChoices):
-        SPOKE = "spoke", "Spoke to the patient"
-        VOICEMAIL = "voicemail", "Left a voicemail"
+        BOOKED = "booked", "Reached: booked"
+        CALL_BACK = "call_back", "Reached: will call back"
+        DECLINED = "declined", "Reached: declined"
+        SPOKE = "spoke", "Spoke to the patient"  # before outcomes said what followed
         NO_ANSWER = "no_answer", "No answer"
+        VOICEMAIL = "voicemail", "Left a message"
         EMAILED = "emailed", "Sent an email"
         WRONG_DETAILS = "wrong_details", "Wrong number or email bounced"
         OTHER = "other", "Other (see note)"
@@ -420,6 +574,22 @@ class ContactAttempt(models.Model):
     def __str__(self):
         return f"{self.get_outcome_display()} ({timezone.localtime(self.attempted_at):%Y-%m-%d %H:%M})"
 
+    def save(self, *args, **kwargs):
+        # A saved attempt is a record: a correction is a new attempt (anonymising blanks
+        # notes with a queryset update, which does not come here).
+        if not self._state.adding:
+            raise ValueError("A saved contact attempt is never edited; log a new one to correct it.")
+        super().save(*args, **kwargs)
+
     def clean(self):
-        if self.attempted_at and self.attempted_at > timezone.now() + timedelta(minutes=5):
-            raise ValidationError({"attempted_at": "A contact attempt cannot be in the future."})
+        if self.attempted_at and self.attempted_at > timezone.now():
+            raise ValidationError({"attempted_at": "A call cannot be logged in the future."})
+        received_at = (
+            self.appointment_request.received_at.replace(microsecond=0)
+            if self.appointment_request_id
+            else None
+        )
+        if self.attempted_at and received_at and self.attempted_at < received_at:
+            raise ValidationError({"attempted_at": "A call cannot be logged before the request arrived."})
+        if self.outcome == self.Outcome.OTHER and not self.note.strip():
+            raise ValidationError({"note": "Say what happened: a note is needed for Other."})

@@ -5,14 +5,17 @@ through here; each change is saved once, so it is one history entry with the
 staff member's name.
 """
 
+from dataclasses import dataclass
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from appointments.business_days import working_calendar
 from appointments.models import AppointmentRequest, ContactAttempt
 
 # The fields the front desk may change (on the change form, or through an action).
-STAFF_FIELDS = ("status", "close_reason", "assigned_to", "staff_notes")
+STAFF_FIELDS = ("status", "close_reason", "assigned_to", "next_attempt_at", "staff_notes")
 REMOVED_NAME = "(removed)"
 ANONYMISED_MESSAGE = "An anonymised request cannot be changed."
 
@@ -34,6 +37,97 @@ def appointment_request_update(*, appointment_request, changed_by=None, **change
         appointment_request._history_user = changed_by
     appointment_request.save()
     return appointment_request
+
+
+@dataclass(frozen=True)
+class OutcomeRule:
+    """What a call's outcome does to the request: the status it moves to (None: unchanged;
+    Contacted only moves a New request), the close reason with it, and whether a time to
+    try again is needed (filled in when not given), optional, or dropped."""
+
+    status: str | None = None
+    close_reason: str = ""
+    try_again: str | None = None  # "needed", "optional" or None
+
+
+Outcome = ContactAttempt.Outcome
+Status = AppointmentRequest.Status
+CloseReason = AppointmentRequest.CloseReason
+# In the order the front desk sees the buttons.
+OUTCOME_RULES = {
+    Outcome.BOOKED: OutcomeRule(status=Status.SCHEDULED),
+    Outcome.CALL_BACK: OutcomeRule(status=Status.CONTACTED, try_again="optional"),
+    Outcome.NO_ANSWER: OutcomeRule(try_again="needed"),
+    Outcome.VOICEMAIL: OutcomeRule(status=Status.CONTACTED, try_again="needed"),
+    Outcome.EMAILED: OutcomeRule(status=Status.CONTACTED, try_again="optional"),
+    Outcome.WRONG_DETAILS: OutcomeRule(status=Status.CLOSED, close_reason=CloseReason.WRONG_DETAILS),
+    Outcome.DECLINED: OutcomeRule(status=Status.CLOSED, close_reason=CloseReason.PATIENT_DECLINED),
+    Outcome.OTHER: OutcomeRule(try_again="optional"),
+}
+
+
+def default_next_attempt_at(appointment_request, now=None, calendar=None):
+    """The next working morning or afternoon after `now`, as the patient's best time suits."""
+    calendar = calendar or working_calendar()
+    return calendar.next_call_at(now or timezone.now(), appointment_request.best_time)
+
+
+@transaction.atomic
+def appointment_request_log_call(
+    *, appointment_request, staff_member, outcome, attempted_at=None, note="", next_attempt_at=None
+):
+    """Record a call (who: `staff_member`; when: now unless corrected, never before the
+    request arrived nor in the future) and move the request on as its outcome says
+    (OUTCOME_RULES), as one history entry. Raises ValidationError, saving nothing, for a
+    bad time, Other without a note, or an anonymised request."""
+    if appointment_request.anonymised_at is not None:
+        raise ValidationError(ANONYMISED_MESSAGE, code="anonymised")
+    if outcome not in OUTCOME_RULES:
+        raise ValidationError({"outcome": "Choose what happened on the call."})
+    rule = OUTCOME_RULES[outcome]
+    now = timezone.now()
+    attempt = ContactAttempt(
+        appointment_request=appointment_request,
+        staff_member=staff_member,
+        outcome=outcome,
+        attempted_at=attempted_at or now,
+        note=note.strip(),
+    )
+    errors = {}
+    try:
+        attempt.full_clean()
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    if rule.try_again is None:
+        next_attempt_at = None
+    elif next_attempt_at is not None and next_attempt_at <= now:
+        errors["next_attempt_at"] = ["Choose a time to try again that is still to come."]
+    elif next_attempt_at is None and rule.try_again == "needed":
+        next_attempt_at = default_next_attempt_at(appointment_request, now)
+    if errors:
+        raise ValidationError(errors)
+
+    changes = {"next_attempt_at": next_attempt_at}
+    if rule.status == Status.CONTACTED:
+        if appointment_request.status == Status.NEW:
+            changes["status"] = Status.CONTACTED
+    elif rule.status:
+        changes.update(status=rule.status, close_reason=rule.close_reason)
+    attempt.save()
+    appointment_request.contact_attempt_count = appointment_request.contact_attempts.count()
+    appointment_request.last_outcome = outcome
+    appointment_request._change_reason = f"Call logged: {attempt.get_outcome_display()}"
+    appointment_request_update(appointment_request=appointment_request, changed_by=staff_member, **changes)
+    return attempt
+
+
+def appointment_request_flag_possible_duplicates(*, appointment_request):
+    """Link a request that just arrived with the open ones of the last 30 days that have its
+    phone number or email (both ways: each shows the other)."""
+    matches = list(AppointmentRequest.objects.possible_duplicates_of(appointment_request))
+    if matches:
+        appointment_request.possible_duplicates.add(*matches)
+    return matches
 
 
 def appointment_request_mark_contacted(*, appointment_request, changed_by=None):

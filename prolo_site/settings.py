@@ -10,6 +10,7 @@ import tempfile
 from datetime import timedelta
 from pathlib import Path
 
+import holidays
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -308,6 +309,15 @@ APPOINTMENTS_OPEN_RETENTION_DAYS = open_retention_days(
     name="APPOINTMENTS_OPEN_RETENTION_DAYS",
     retention_days=APPOINTMENTS_RETENTION_DAYS,
 )
+
+# The state whose public holidays (with the US federal ones, from the `holidays` library)
+# are not working days when a request becomes overdue; closure days are entered in the admin.
+APPOINTMENTS_HOLIDAY_STATE = os.environ.get("APPOINTMENTS_HOLIDAY_STATE", "VA").strip().upper() or None
+if APPOINTMENTS_HOLIDAY_STATE and APPOINTMENTS_HOLIDAY_STATE not in holidays.US.subdivisions:
+    raise BadSetting(
+        f"APPOINTMENTS_HOLIDAY_STATE={APPOINTMENTS_HOLIDAY_STATE!r} is not a US state or territory "
+        "code (such as VA); leave it empty for federal holidays only."
+    )
 
 # --- Reverse proxy (deploy/nginx/) ---------------------------------------------
 # X-Forwarded-For and X-Forwarded-Proto count only when the peer is one of these

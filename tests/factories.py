@@ -153,6 +153,9 @@ def front_desk_group():
     """The group the data migration makes (re-made after a transactional test's flush)."""
     migration = importlib.import_module("appointments.migrations.0002_front_desk_group")
     migration.create_front_desk_group(django_apps, None)
+    importlib.import_module("appointments.migrations.0006_front_desk_queue_data").update_group(
+        django_apps, None
+    )
     return Group.objects.get(name=migration.GROUP_NAME)
 
 

@@ -21,7 +21,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from appointments.models import AppointmentRequest, ContactAttempt
+from appointments.models import AppointmentRequest
 from appointments.workflow import appointment_request_update
 from tests.factories import (
     make_appointment_request,
@@ -53,8 +53,14 @@ def front_desk(client):
 
 
 def listed_references(client, query=""):
+    """The references of the listed requests, in the list's order (the list links each name)."""
     html = client.get(f"{CHANGELIST}{query}").content.decode()
-    return re.findall(r'<th class="field-reference_display"><a href="[^"]+">([A-Z0-9-]+)</a>', html)
+    pks = [
+        int(pk)
+        for pk in re.findall(rf'<th class="field-name_display"><a href="{CHANGELIST}(\d+)/change/', html)
+    ]
+    references = dict(AppointmentRequest.objects.filter(pk__in=pks).values_list("pk", "reference"))
+    return [AppointmentRequest(reference=references[pk]).display_reference for pk in pks]
 
 
 def change_form_data(appointment_request, **overrides):
@@ -99,11 +105,17 @@ def test_front_desk_group_can_work_requests_and_nothing_else():
 
     permissions = sorted(f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.all())
 
+    # Saved contact attempts are never edited (no change_contactattempt); requests taken by
+    # phone are added; closure days are the front desk's to keep.
     assert permissions == [
+        "appointments.add_appointmentrequest",
+        "appointments.add_closureday",
         "appointments.add_contactattempt",
         "appointments.change_appointmentrequest",
-        "appointments.change_contactattempt",
+        "appointments.change_closureday",
+        "appointments.delete_closureday",
         "appointments.view_appointmentrequest",
+        "appointments.view_closureday",
         "appointments.view_contactattempt",
         "prolo_site.view_provider",
     ]
@@ -122,8 +134,10 @@ def test_front_desk_group_migration_is_reversible():
     executor = MigrationExecutor(connection)
     executor.migrate(executor.loader.graph.leaf_nodes())
 
-    assert group.permissions.count() == 6
-    assert not group.permissions.filter(codename__startswith="delete_").exists()
+    assert group.permissions.count() == 10
+    assert not group.permissions.filter(
+        codename__in=["delete_appointmentrequest", "delete_contactattempt", "change_contactattempt"]
+    ).exists()
 
 
 def test_demo_front_desk_account_gets_the_group_and_can_work_requests():
@@ -144,11 +158,12 @@ def test_front_desk_cannot_delete_requests_or_manage_users(client, front_desk):
     assert client.get(admin_url("delete", appointment_request)).status_code == 403
     assert client.get("/admin/auth/user/").status_code == 403
     assert client.get("/admin/auth/group/").status_code == 403
-    assert client.get(f"{CHANGELIST}add/").status_code == 403
     html = client.get(CHANGELIST).content.decode()
     assert 'value="delete_selected"' not in html
     assert "deletelink" not in client.get(change_url(appointment_request)).content.decode()
-    assert not Permission.objects.filter(group__name="Front desk", codename__startswith="delete").exists()
+    assert not Permission.objects.filter(
+        group__name="Front desk", codename__in=["delete_appointmentrequest", "delete_contactattempt"]
+    ).exists()
 
 
 # --- The list ------------------------------------------------------------------------------
@@ -166,15 +181,15 @@ def test_list_shows_what_the_front_desk_needs_for_each_request(client, front_des
 
     html = client.get(CHANGELIST).content.decode()
 
-    assert appointment_request.display_reference in html
     assert "3\xa0hours ago" in html
-    assert "Maria Example" in html
-    assert "(757) 555-0142<br>maria@example.com" in html
-    assert "Phone call, afternoon" in html
-    assert "Telehealth (video call)" in html
-    assert "Knee, Ankle or foot" in html
+    assert f'<a href="{change_url(appointment_request)}">Maria Example</a>' in html
+    assert '<td class="field-phone_display">(757) 555-0142</td>' in html
+    assert '<td class="field-best_time">Afternoon</td>' in html
+    assert '<td class="field-visit_type_display">Telehealth</td>' in html
+    assert '<td class="field-attempts_display">None yet</td>' in html
     assert '<td class="field-status">New</td>' in html
     assert '<td class="field-assigned_to nowrap">frontdesk</td>' in html
+    assert '<td class="field-overdue_display"></td>' in html  # nothing at all when not overdue
 
 
 def test_spam_is_hidden_unless_the_status_filter_asks_for_it(client, front_desk):
@@ -206,7 +221,10 @@ def test_overdue_flag_marks_requests_still_new_after_one_business_day(client, fr
 
     html = client.get(CHANGELIST).content.decode()
 
-    assert html.count('<td class="field-is_overdue_display"><img src="/static/admin/img/icon-yes') == 1
+    # Plain red text, and nothing for the others: no icons to read backwards.
+    assert html.count('<td class="field-overdue_display"><strong class="overdue">Overdue</strong></td>') == 1
+    assert html.count('<td class="field-overdue_display"></td>') == 2
+    assert "icon-yes" not in html and "icon-no" not in html
     assert listed_references(client, "?overdue=yes") == [overdue.display_reference]
 
 
@@ -372,6 +390,8 @@ def test_close_reason_choices_cover_the_usual_endings():
         "not_suitable",
         "no_answer",
         "patient_declined",
+        "wrong_details",
+        "duplicate",
         "other",
     ]
 
@@ -394,27 +414,22 @@ def test_what_the_patient_sent_is_read_only(client, front_desk):
     assert 'name="staff_notes"' in html
 
 
-def test_a_contact_attempt_records_who_made_it_without_asking(client, front_desk, django_user_model):
+def test_a_saved_contact_attempt_cannot_be_edited_through_the_change_form(client, front_desk):
     appointment_request = make_appointment_request()
-    someone_else = django_user_model.objects.create_user(username="someone-else", is_staff=True)
+    attempt = make_contact_attempt(appointment_request, staff_member=front_desk, note="No answer")
     data = change_form_data(appointment_request)
-    now = timezone.localtime()
-    data.update(
-        {
-            "contact_attempts-TOTAL_FORMS": "1",
-            "contact_attempts-0-attempted_at": f"{now:%Y-%m-%dT%H:%M:%S}",
-            "contact_attempts-0-outcome": "voicemail",
-            "contact_attempts-0-note": "Left a message",
-            "contact_attempts-0-staff_member": str(someone_else.pk),  # ignored: read-only
-        }
-    )
+    data["contact_attempts-0-note"] = "Spoke to her"  # not a field any more: read-only
+    data["contact_attempts-0-outcome"] = "spoke"
 
     response = client.post(change_url(appointment_request), data)
 
     assert response.status_code == 302
-    attempt = ContactAttempt.objects.get()
-    assert attempt.staff_member == front_desk
-    assert attempt.outcome == "voicemail"
+    attempt.refresh_from_db()
+    assert (attempt.outcome, attempt.note) == ("voicemail", "No answer")
+    html = client.get(change_url(appointment_request)).content.decode()
+    assert 'name="contact_attempts-0-note"' not in html
+    with pytest.raises(ValueError, match="never edited"):
+        attempt.save()
 
 
 def test_history_shows_who_changed_what(client, front_desk):
@@ -454,21 +469,16 @@ def test_an_anonymised_request_cannot_be_changed(client, front_desk):
     )
     history_before = appointment_request.history.count()
     data = change_form_data(appointment_request, status="new", close_reason="", staff_notes="Reopened")
-    data.update(
-        {
-            "contact_attempts-TOTAL_FORMS": "1",
-            "contact_attempts-0-attempted_at": f"{timezone.localtime():%Y-%m-%dT%H:%M:%S}",
-            "contact_attempts-0-outcome": "voicemail",
-            "contact_attempts-0-note": "Left a message",
-        }
-    )
 
     html = client.get(change_url(appointment_request)).content.decode()
     client.post(change_url(appointment_request), data)
+    logging = client.post(admin_url("log_call", appointment_request), {"outcome": "voicemail", "note": "Hi"})
     run_action(client, "mark_spam", appointment_request)
     run_action(client, "assign_to_me", appointment_request)
 
     assert '<select name="status"' not in html
+    assert "Log a call" not in html
+    assert logging.status_code == 403
     appointment_request.refresh_from_db()
     assert (appointment_request.status, appointment_request.staff_notes) == ("closed", "")
     assert appointment_request.assigned_to is None
@@ -578,14 +588,15 @@ def test_csv_export_cannot_smuggle_spreadsheet_formulas_in_any_column(client, fr
     assert row["Assigned to"] == "'@evil"
 
 
-def test_contact_attempts_show_inline_on_the_request(client, front_desk):
+def test_contact_attempts_show_on_the_request_read_only(client, front_desk):
     appointment_request = make_appointment_request()
     make_contact_attempt(appointment_request, staff_member=front_desk, note="No answer, try tomorrow")
 
     html = client.get(change_url(appointment_request)).content.decode()
 
-    assert "Contact attempts" in html
+    assert "Previous attempts" in html
     assert "No answer, try tomorrow" in html
+    assert 'name="contact_attempts-0-note"' not in html  # shown, never editable
 
 
 # --- Copies of third-party templates -------------------------------------------------------------

@@ -175,8 +175,7 @@ def test_history_records_the_purge_and_keeps_no_copy_of_the_notes():
 def test_contact_attempt_notes_go_too_history_included():
     appointment_request = make_finished_request()
     attempt = make_contact_attempt(appointment_request, note="Spoke to her daughter about the injection")
-    attempt.note = "Spoke to her daughter"
-    attempt.save()
+    make_contact_attempt(appointment_request, note="Correction: spoke to her son")
 
     purge()
 

@@ -4,15 +4,17 @@ import re
 from datetime import datetime, timedelta
 
 import pytest
+import time_machine
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from simple_history.models import registered_models
 
-from appointments.business_days import overdue_cutoff, reply_due_at
+from appointments.business_days import WorkingCalendar, overdue_cutoff, reply_due_at
 from appointments.models import (
     AppointmentRequest,
+    ClosureDay,
     ContactAttempt,
     format_reference,
     new_reference,
@@ -55,22 +57,69 @@ def test_references_are_shown_in_two_halves_and_read_back_however_typed():
         ("Fri 2026-11-20 15:00", "Mon 2026-11-23 15:00"),
         ("Sat 2026-11-21 10:00", "Tue 2026-11-24 00:00"),
         ("Sun 2026-11-22 23:59", "Tue 2026-11-24 00:00"),
+        # Thanksgiving (a federal holiday) is not a working day.
+        ("Wed 2026-11-25 15:00", "Fri 2026-11-27 15:00"),
+        ("Thu 2026-11-26 09:00", "Mon 2026-11-30 00:00"),
+        # Nor is Christmas, nor a closure day staff entered (Mon 2026-12-28 here).
+        ("Thu 2026-12-24 10:00", "Tue 2026-12-29 10:00"),
+        ("Fri 2026-12-25 10:00", "Wed 2026-12-30 00:00"),
     ],
 )
-def test_a_request_is_due_one_business_day_after_it_arrives(received, due):
-    assert reply_due_at(local(received)) == local(due)
+def test_a_request_is_due_one_working_day_after_it_arrives(received, due):
+    calendar = WorkingCalendar(state="VA", closed_dates=[datetime(2026, 12, 28).date()])
+
+    assert reply_due_at(local(received), calendar) == local(due)
 
 
 def test_the_overdue_cutoff_agrees_with_the_due_time_for_every_pair_of_times():
+    # Two weeks, in odd steps, over Thanksgiving and a closure day on the Monday after.
+    calendar = WorkingCalendar(state="VA", closed_dates=[datetime(2026, 11, 30).date()])
     start = local("Mon 2026-11-16 00:00")
-    times = [start + timedelta(minutes=97 * step) for step in range(200)]  # two weeks, odd steps
+    times = [start + timedelta(minutes=97 * step) for step in range(230)]
 
     for now in times:
-        cutoff = overdue_cutoff(now)
+        cutoff = overdue_cutoff(now, calendar)
         for received in times:
             if received > now:
                 continue
-            assert (received <= cutoff) == (reply_due_at(received) <= now), (received, now)
+            assert (received <= cutoff) == (reply_due_at(received, calendar) <= now), (received, now)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("received", "now", "overdue"),
+    [
+        ("Wed 2026-11-25 10:00", "Thu 2026-11-26 11:00", False),  # Thanksgiving
+        ("Wed 2026-11-25 10:00", "Fri 2026-11-27 10:00", True),
+        ("Thu 2026-12-24 10:00", "Fri 2026-12-25 12:00", False),  # Christmas
+        ("Thu 2026-12-24 10:00", "Mon 2026-12-28 09:59", False),
+        ("Thu 2026-12-24 10:00", "Mon 2026-12-28 10:00", True),
+    ],
+)
+def test_holidays_do_not_count_as_working_days_in_the_overdue_list(received, now, overdue):
+    appointment_request = make_appointment_request(received_at=local(received))
+
+    with time_machine.travel(local(now), tick=False):
+        assert appointment_request.is_overdue() is overdue
+        assert AppointmentRequest.objects.overdue().exists() is overdue
+
+
+@pytest.mark.django_db
+def test_a_closure_day_staff_enter_is_not_a_working_day():
+    appointment_request = make_appointment_request(received_at=local("Mon 2026-11-16 10:00"))
+    with time_machine.travel(local("Tue 2026-11-17 12:00"), tick=False):
+        assert appointment_request.is_overdue()
+        ClosureDay.objects.create(date=datetime(2026, 11, 17).date(), reason="Staff training")
+        assert not appointment_request.is_overdue()
+        assert not AppointmentRequest.objects.overdue().exists()
+
+
+def test_the_holiday_state_is_a_setting(settings):
+    virginia = WorkingCalendar(state="VA")
+    texas = WorkingCalendar(state="TX")  # Texas Independence Day, March 2nd
+
+    assert virginia.is_working_day(datetime(2026, 3, 2).date())
+    assert not texas.is_working_day(datetime(2026, 3, 2).date())
 
 
 @pytest.mark.django_db
@@ -229,7 +278,7 @@ def test_a_contact_attempt_cannot_be_in_the_future():
         outcome=ContactAttempt.Outcome.SPOKE,
     )
 
-    with pytest.raises(ValidationError, match="cannot be in the future"):
+    with pytest.raises(ValidationError, match="cannot be logged in the future"):
         attempt.full_clean()
 
 
