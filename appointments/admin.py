@@ -39,7 +39,9 @@ STATUS_ORDER = Case(
 # The patient's answers, read-only; two are shown formatted rather than as stored.
 ANSWER_DISPLAY = {"phone": "phone_display", "areas": "areas_display"}
 PATIENT_FIELDS = [ANSWER_DISPLAY.get(name, name) for name in AppointmentRequest.PATIENT_ANSWERS]
-RECORD_FIELDS = ["reference_display", "received_display", "is_overdue_display", "email_problem_display"]
+RECORD_FIELDS = [
+    "reference_display", "received_display", "language_display", "is_overdue_display", "email_problem_display",
+]  # fmt: skip
 EMAIL_FIELDS = [
     "front_desk_notified_at", "front_desk_email_failed_at", "patient_notified_at", "patient_email_failed_at",
     "anonymised_at",
@@ -202,7 +204,19 @@ class AppointmentRequestAdmin(SimpleHistoryAdmin):
 
     @admin.display(description="Preferred contact", ordering="contact_method")
     def contact_preference(self, obj):
-        return f"{obj.get_contact_method_display()}, {obj.get_best_time_display().lower()}"
+        preference = f"{obj.get_contact_method_display()}, {obj.get_best_time_display().lower()}"
+        if obj.call_in_language:
+            return format_html(
+                '{}<br><strong class="call-language">{}</strong>', preference, obj.call_in_language
+            )
+        return preference
+
+    @admin.display(description="Language")
+    def language_display(self, obj):
+        """The form's language, and how to speak to the patient when it is not English."""
+        if obj.call_in_language:
+            return format_html("{} (<strong>{}</strong>)", obj.get_language_display(), obj.call_in_language)
+        return obj.get_language_display()
 
     @admin.display(description="Areas")
     def areas_display(self, obj):

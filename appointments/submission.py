@@ -22,6 +22,7 @@ from django.views.decorators.debug import sensitive_variables
 from appointments.models import AppointmentRequest, new_reference
 from appointments.notifications import appointment_request_queue_notifications
 from appointments.rate_limit import check_rate_limit, client_key
+from prolo_site.languages import Language
 
 # The same answers sent again within this window are the same request (a refresh, a
 # second tab, a patient unsure it went through).
@@ -32,11 +33,13 @@ DUPLICATE_WINDOW = timedelta(minutes=15)
 class Submission:
     """What a patient sent: their answers, keyed by AppointmentRequest.PATIENT_ANSWERS
     (`areas` as a list of codes; a missing answer takes the model's default), and
-    the form's guards: its one-time token and whether the honeypot was filled in."""
+    the form's guards: its one-time token and whether the honeypot was filled in; and
+    the language of the form they used."""
 
     answers: Mapping[str, object]
     submission_token: uuid.UUID | None = None
     is_spam: bool = False
+    language: str = Language.ENGLISH
 
     def __post_init__(self):
         unknown = set(self.answers) - set(AppointmentRequest.PATIENT_ANSWERS)
@@ -179,6 +182,7 @@ def _store(appointment_request, submission, fingerprint):
     appointment_request.reference = new_reference()
     appointment_request.submission_token = token if token_is_fresh else None
     appointment_request.fingerprint = fingerprint
+    appointment_request.language = submission.language
     if submission.is_spam:
         appointment_request.status = AppointmentRequest.Status.SPAM
     appointment_request.save()

@@ -1,20 +1,35 @@
 """The patient guide: topics, articles and their numbered sources."""
 
+import hashlib
+import json
 import math
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator
 from django.db import models
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_noop
 
 from articles.doi import DOI_FORMAT_HINT, doi_url, is_doi, normalise_doi
 from articles.guide_content import citation_numbers
 from articles.images import HeroImageRenditions, clean_hero_image, make_renditions, validate_hero_image
+from prolo_site.languages import Language, current_language
 from prolo_site.markdown import markdown_problem
 
 WORDS_READ_PER_MINUTE = 200
+
+# The shipped topics (articles.guide_content.TOPICS), marked for the catalogue: a topic's
+# name is shown in the reader's language wherever the catalogue translates it.
+SHIPPED_TOPIC_NAMES = (
+    gettext_noop("The basics"),
+    gettext_noop("Treatment"),
+    gettext_noop("Evidence and safety"),
+    gettext_noop("Practical matters"),
+)
 
 
 class Topic(models.Model):
@@ -47,6 +62,10 @@ class ArticleQuerySet(models.QuerySet):
         """What the public may see: published, and not scheduled for later."""
         return self.filter(status=Article.Status.PUBLISHED, published_at__lte=timezone.now())
 
+    def in_language(self, language=None):
+        """Articles written in `language` (by default the current request's)."""
+        return self.filter(language=language or current_language())
+
     def review_overdue(self, today=None):
         return self.filter(next_review_due__lt=today or timezone.localdate())
 
@@ -63,7 +82,21 @@ class Article(models.Model):
         PUBLISHED = "published", "Published"
 
     title = models.CharField(max_length=120)
-    slug = models.SlugField(max_length=80, unique=True, help_text="The article's address: /articles/<slug>/")
+    slug = models.SlugField(
+        max_length=80,
+        help_text="The article's address: /articles/<slug>/ (in Spanish /es/guia/<slug>/). "
+        "Unique within its language.",
+    )
+    language = models.CharField(max_length=2, choices=Language, default=Language.ENGLISH)
+    translation_of = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="translations",
+        limit_choices_to={"language": Language.ENGLISH},
+        help_text="For a translation: the English article it translates.",
+    )
     topic = models.ForeignKey(Topic, on_delete=models.PROTECT, related_name="articles")
     position = models.PositiveSmallIntegerField(default=0, help_text="Order within the topic.")
     summary = models.TextField(
@@ -122,6 +155,10 @@ class Article(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # A hash of what readers are told (content_fingerprint()), kept current on every save of
+    # the article or its sources; a translation keeps the one of the English it was made from.
+    content_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
+    translated_from_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
 
     objects = ArticleQuerySet.as_manager()
 
@@ -131,6 +168,21 @@ class Article(models.Model):
             models.CheckConstraint(
                 condition=models.Q(status="draft") | models.Q(published_at__isnull=False),
                 name="published_article_has_publication_time",
+            ),
+            models.UniqueConstraint(
+                fields=["language", "slug"],
+                name="unique_article_slug_per_language",
+                violation_error_message="Another article in this language has this address (slug).",
+            ),
+            models.UniqueConstraint(
+                fields=["translation_of", "language"],
+                name="one_translation_per_language",
+                violation_error_message="This English article already has a translation in this language.",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(language=Language.ENGLISH) | models.Q(translation_of__isnull=True),
+                name="english_article_is_no_translation",
+                violation_error_message="An English article is the original: it translates no other.",
             ),
         ]
 
@@ -144,9 +196,40 @@ class Article(models.Model):
             self.hero_image = clean_hero_image(self.hero_image)
         super().save(*args, **kwargs)
         self._refresh_renditions()
+        self.refresh_content_fingerprint()
 
     def get_absolute_url(self):
-        return reverse("articles:detail", kwargs={"slug": self.slug})
+        with translation.override(self.language):
+            return reverse("articles:detail", kwargs={"slug": self.slug})
+
+    def refresh_content_fingerprint(self):
+        """Store the fingerprint of what the article says now (its sources included)."""
+        fingerprint = article_fingerprint(self, self.sources.all())
+        if fingerprint != self.content_fingerprint:
+            self.content_fingerprint = fingerprint
+            Article.objects.filter(pk=self.pk).update(content_fingerprint=fingerprint)
+
+    def mark_translation_current(self):
+        """Record that this translation now says what its English article says."""
+        if self.translation_of_id:
+            self.translation_of.refresh_content_fingerprint()  # a row saved before fingerprints
+            self.translated_from_fingerprint = self.translation_of.content_fingerprint
+            Article.objects.filter(pk=self.pk).update(
+                translated_from_fingerprint=self.translated_from_fingerprint
+            )
+
+    @property
+    def is_translation_out_of_date(self):
+        """The English article changed after this translation was made (or marked current)."""
+        return bool(
+            self.translation_of_id
+            and self.translation_of.content_fingerprint != self.translated_from_fingerprint
+        )
+
+    @property
+    def english_slug(self):
+        """The slug of the English original (this article's own, if it is English)."""
+        return self.translation_of.slug if self.translation_of_id else self.slug
 
     def _refresh_renditions(self):
         """Make the hero image's renditions once, when the image changes."""
@@ -158,6 +241,8 @@ class Article(models.Model):
 
     def clean(self):
         errors = {}
+        if self.language == Language.ENGLISH and self.translation_of_id:
+            errors["translation_of"] = "An English article is the original: leave this blank."
         body_problem = markdown_problem(self.body)
         if body_problem:
             errors["body"] = body_problem
@@ -256,3 +341,26 @@ class Source(models.Model):
     @property
     def doi_url(self):
         return doi_url(self.doi)
+
+
+def article_fingerprint(article, sources):
+    """A hash of what an article tells readers: title, summary, body and sources. The one
+    definition of "the English changed" for its translations."""
+    content = {
+        "title": article.title,
+        "summary": article.summary,
+        "body": article.body,
+        "sources": [
+            [source.position, source.citation, source.doi, source.url, source.note]
+            for source in sorted(sources, key=lambda source: source.position)
+        ],
+    }
+    return hashlib.sha256(json.dumps(content, ensure_ascii=False).encode()).hexdigest()
+
+
+@receiver(post_save, sender=Source, dispatch_uid="article-fingerprint-source-saved")
+@receiver(post_delete, sender=Source, dispatch_uid="article-fingerprint-source-deleted")
+def _source_changed(sender, instance, **kwargs):
+    article = Article.objects.filter(pk=instance.article_id).first()
+    if article is not None:
+        article.refresh_content_fingerprint()
