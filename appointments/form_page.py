@@ -3,7 +3,8 @@
 Rendering the crispy layout is almost all of the form page's cost, yet the empty
 form is the same for every visitor but for two values: the CSRF token and the
 one-time submission token. So the layout is rendered once with a placeholder for
-each, kept in this process's memory, and each GET only substitutes the two tokens.
+each, kept in this process's memory (one copy per language), and each GET only
+substitutes the two tokens.
 
 The copy belongs to the page cache's content version (prolo_site.page_cache): any
 save of a provider (or other registered content) starts a new version once

@@ -228,3 +228,58 @@ def test_language_assistance_is_in_both_languages_on_every_page(client, guide):
     Clinic.objects.update(interpreters_free=True)
     assert "Los intérpretes son gratis" in client.get("/es/").content.decode()
     assert "Interpreters are free" in client.get("/es/").content.decode()
+
+
+@pytest.mark.django_db(transaction=True)  # the page cache moves on at commit
+def test_the_page_cache_keeps_each_language_its_own_page(settings, django_assert_num_queries):
+    from django.test import Client
+
+    settings.PAGE_CACHE_SECONDS = 600
+    make_clinic()
+    english = make_article()
+    make_translation(english)
+    for path in ("/", "/es/"):
+        assert Client().get(path).status_code == 200
+
+    with django_assert_num_queries(0):
+        english_home = Client().get("/").content.decode()
+        spanish_home = Client().get("/es/").content.decode()
+        # The browser's language never picks the other copy.
+        asked_in_spanish = Client().get("/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+
+    assert '<html lang="en">' in english_home and "What is prolotherapy?" in english_home
+    assert '<html lang="es">' in spanish_home and "¿Qué es la proloterapia?" in spanish_home
+    assert asked_in_spanish == english_home
+
+
+def test_a_spanish_article_makes_a_fixed_number_of_queries(client, django_assert_max_num_queries):
+    from tests.factories import make_provider
+
+    make_clinic()
+    english = make_article(sources=12)
+    spanish = make_translation(english, sources=12, reviewer=make_provider(), reviewed_on="2026-01-05")
+    for number in range(8):
+        other = make_article(slug=f"other-{number}", sources=2)
+        make_translation(other, slug=f"otro-{number}", sources=2)
+
+    with django_assert_max_num_queries(7):
+        response = client.get(spanish.get_absolute_url())
+    with django_assert_max_num_queries(6):
+        assert client.get("/es/").status_code == 200
+
+    assert response.content.decode().count('id="source-') == 12
+    assert "Revisado por Jenny L. F. Andrus, MD el" in response.content.decode()
+
+
+def test_too_many_requests_is_spanish_under_es(client, settings):
+    from tests.factories import appointment_request_answers
+
+    settings.APPOINTMENTS_RATE_LIMIT = (1, 600)
+    make_clinic()
+    client.post("/es/solicitar-cita/", appointment_request_answers())
+    response = client.post("/es/solicitar-cita/", appointment_request_answers(name="Otra Persona"))
+
+    assert response.status_code == 429
+    html = response.content.decode()
+    assert "Su solicitud todavía no se envió" in html and "espere 10 minutos" in html
+    assert 'value="Otra Persona"' in html
