@@ -10,14 +10,13 @@ from django.core.validators import FileExtensionValidator
 from django.db import models
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
-from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from articles.doi import DOI_FORMAT_HINT, doi_url, is_doi, normalise_doi
 from articles.guide_content import citation_numbers
 from articles.images import HeroImageRenditions, clean_hero_image, make_renditions, validate_hero_image
-from prolo_site.languages import Language, current_language
+from prolo_site.languages import TranslatableContent, TranslatableQuerySet
 from prolo_site.markdown import markdown_problem
 
 WORDS_READ_PER_MINUTE = 200
@@ -57,14 +56,10 @@ class PublicationProblem:
         return f"An article needs {self.need} before it can be published."
 
 
-class ArticleQuerySet(models.QuerySet):
+class ArticleQuerySet(TranslatableQuerySet):
     def published(self):
         """What the public may see: published, and not scheduled for later."""
         return self.filter(status=Article.Status.PUBLISHED, published_at__lte=timezone.now())
-
-    def in_language(self, language=None):
-        """Articles written in `language` (by default the current request's)."""
-        return self.filter(language=language or current_language())
 
     def review_overdue(self, today=None):
         return self.filter(next_review_due__lt=today or timezone.localdate())
@@ -76,7 +71,7 @@ class ArticleQuerySet(models.QuerySet):
         )["next"]
 
 
-class Article(models.Model):
+class Article(TranslatableContent):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
         PUBLISHED = "published", "Published"
@@ -86,16 +81,6 @@ class Article(models.Model):
         max_length=80,
         help_text="The article's address: /articles/<slug>/ (in Spanish /es/guia/<slug>/). "
         "Unique within its language.",
-    )
-    language = models.CharField(max_length=2, choices=Language, default=Language.ENGLISH)
-    translation_of = models.ForeignKey(
-        "self",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="translations",
-        limit_choices_to={"language": Language.ENGLISH},
-        help_text="For a translation: the English article it translates.",
     )
     topic = models.ForeignKey(Topic, on_delete=models.PROTECT, related_name="articles")
     position = models.PositiveSmallIntegerField(default=0, help_text="Order within the topic.")
@@ -162,28 +147,14 @@ class Article(models.Model):
 
     objects = ArticleQuerySet.as_manager()
 
-    class Meta:
+    class Meta(TranslatableContent.Meta):
         ordering = ["topic__position", "position", "title"]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(status="draft") | models.Q(published_at__isnull=False),
                 name="published_article_has_publication_time",
             ),
-            models.UniqueConstraint(
-                fields=["language", "slug"],
-                name="unique_article_slug_per_language",
-                violation_error_message="Another article in this language has this address (slug).",
-            ),
-            models.UniqueConstraint(
-                fields=["translation_of", "language"],
-                name="one_translation_per_language",
-                violation_error_message="This English article already has a translation in this language.",
-            ),
-            models.CheckConstraint(
-                condition=~models.Q(language=Language.ENGLISH) | models.Q(translation_of__isnull=True),
-                name="english_article_is_no_translation",
-                violation_error_message="An English article is the original: it translates no other.",
-            ),
+            *TranslatableContent.Meta.constraints,
         ]
 
     def __str__(self):
@@ -199,8 +170,7 @@ class Article(models.Model):
         self.refresh_content_fingerprint()
 
     def get_absolute_url(self):
-        with translation.override(self.language):
-            return reverse("articles:detail", kwargs={"slug": self.slug})
+        return self.reverse_in_own_language("articles:detail", slug=self.slug)
 
     def refresh_content_fingerprint(self):
         """Store the fingerprint of what the article says now (its sources included)."""
@@ -240,9 +210,7 @@ class Article(models.Model):
         Article.objects.filter(pk=self.pk).update(hero_renditions=self.hero_renditions)
 
     def clean(self):
-        errors = {}
-        if self.language == Language.ENGLISH and self.translation_of_id:
-            errors["translation_of"] = "An English article is the original: leave this blank."
+        errors = self.translation_errors()
         body_problem = markdown_problem(self.body)
         if body_problem:
             errors["body"] = body_problem

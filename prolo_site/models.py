@@ -10,11 +10,9 @@ import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.urls import reverse
-from django.utils import translation
 
 from prolo_site.images import check_uploaded_image, reencoded
-from prolo_site.languages import Language, current_language
+from prolo_site.languages import TranslatableContent, TranslatableQuerySet
 from prolo_site.markdown import markdown_problem
 
 PROVIDER_PHOTO_MAX_BYTES = 10 * 1024 * 1024
@@ -229,32 +227,18 @@ class Provider(models.Model):
         ]
 
 
-class PageQuerySet(models.QuerySet):
+class PageQuerySet(TranslatableQuerySet):
     def published(self):
         return self.filter(is_published=True)
 
-    def in_language(self, language=None):
-        """Pages written in `language` (by default the current request's)."""
-        return self.filter(language=language or current_language())
 
-
-class Page(models.Model):
+class Page(TranslatableContent):
     """A plain site page staff can edit: privacy notice, accessibility statement and so on."""
 
     title = models.CharField(max_length=120)
     slug = models.SlugField(
         help_text="The page's address: /about/<slug>/ (in Spanish /es/informacion/<slug>/). "
         "Unique within its language."
-    )
-    language = models.CharField(max_length=2, choices=Language, default=Language.ENGLISH)
-    translation_of = models.ForeignKey(
-        "self",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="translations",
-        limit_choices_to={"language": Language.ENGLISH},
-        help_text="For a translation: the English page it translates.",
     )
     summary = models.CharField(
         max_length=300, help_text="One or two sentences; also used as the search-engine description."
@@ -271,37 +255,17 @@ class Page(models.Model):
 
     objects = PageQuerySet.as_manager()
 
-    class Meta:
+    class Meta(TranslatableContent.Meta):
         ordering = ["position", "title"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["language", "slug"],
-                name="unique_page_slug_per_language",
-                violation_error_message="Another page in this language has this address (slug).",
-            ),
-            models.UniqueConstraint(
-                fields=["translation_of", "language"],
-                name="one_page_translation_per_language",
-                violation_error_message="This English page already has a translation in this language.",
-            ),
-            models.CheckConstraint(
-                condition=~models.Q(language=Language.ENGLISH) | models.Q(translation_of__isnull=True),
-                name="english_page_is_no_translation",
-                violation_error_message="An English page is the original: it translates no other.",
-            ),
-        ]
 
     def __str__(self):
         return self.title
 
     def get_absolute_url(self):
-        with translation.override(self.language):
-            return reverse("page", kwargs={"slug": self.slug})
+        return self.reverse_in_own_language("page", slug=self.slug)
 
     def clean(self):
-        errors = {}
-        if self.language == Language.ENGLISH and self.translation_of_id:
-            errors["translation_of"] = "An English page is the original: leave this blank."
+        errors = self.translation_errors()
         problem = markdown_problem(self.body)
         if problem:
             errors["body"] = problem

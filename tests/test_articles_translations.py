@@ -144,7 +144,7 @@ def test_an_english_article_translates_nothing(pair):
     english, spanish = pair
     english.translation_of = spanish
 
-    with pytest.raises(Exception, match="English article is the original"):
+    with pytest.raises(Exception, match="The English is the original"):
         english.full_clean()
 
 

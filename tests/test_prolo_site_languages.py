@@ -85,6 +85,7 @@ def test_an_article_links_to_its_translation_and_says_so_in_hreflang(client, gui
     assert alternates(spanish_html)["es"] == f"{SITE}/es/guia/que-es-la-proloterapia/"
     assert alternates(spanish_html)["x-default"] == f"{SITE}/articles/what-is-prolotherapy/"
     assert "¿Qué es la proloterapia?" in spanish_html and "Fuentes" in spanish_html
+    assert '"inLanguage": "es-US"' in spanish_html and '"inLanguage": "en-US"' in english_html
 
 
 def test_an_article_without_a_translation_links_to_the_other_guide_and_claims_no_alternate(client, guide):
