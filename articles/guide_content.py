@@ -150,18 +150,21 @@ def load_guide(directory: Path | str = CONTENT_DIR) -> list[GuideArticle]:
     sources = load_sources(directory)
     articles = [_load_article(path, sources) for path in sorted((directory / GUIDE_DIRNAME).glob("*.md"))]
 
-    for attribute in ("slug", "position"):
+    _each_used_once(articles, ("slug", "position"), directory / GUIDE_DIRNAME)
+    return sorted(articles, key=lambda article: article.position)
+
+
+def _each_used_once(articles, attributes, folder):
+    """A ValueError naming the folder if two articles share a value of one of `attributes`."""
+    for attribute in attributes:
         seen: dict[object, str] = {}
         for article in articles:
             value = getattr(article, attribute)
             if value in seen:
                 raise ValueError(
-                    f"{directory / GUIDE_DIRNAME}: {attribute} {value!r} is used by both"
-                    f" {seen[value]} and {article.slug}"
+                    f"{folder}: {attribute} {value!r} is used by both {seen[value]} and {article.slug}"
                 )
             seen[value] = article.slug
-
-    return sorted(articles, key=lambda article: article.position)
 
 
 def load_translations(language: str, directory: Path | str = CONTENT_DIR) -> list[GuideArticle]:
@@ -174,15 +177,7 @@ def load_translations(language: str, directory: Path | str = CONTENT_DIR) -> lis
         return []
     sources = load_sources(directory)
     articles = [_load_article(path, sources, translation=True) for path in sorted(folder.glob("*.md"))]
-    for attribute in ("slug", "translation_of"):
-        seen: dict[object, str] = {}
-        for article in articles:
-            value = getattr(article, attribute)
-            if value in seen:
-                raise ValueError(
-                    f"{folder}: {attribute} {value!r} is used by both {seen[value]} and {article.slug}"
-                )
-            seen[value] = article.slug
+    _each_used_once(articles, ("slug", "translation_of"), folder)
     return sorted(articles, key=lambda article: article.position)
 
 
