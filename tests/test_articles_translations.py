@@ -108,26 +108,47 @@ def test_the_editors_list_keeps_a_fixed_number_of_queries(editor_client, pair):
     assert queries() == before
 
 
+def admin_form(english, *, sources=(), **fields):
+    """The article change form's POST for a Spanish translation of `english`."""
+    data = {
+        "title": "¿Qué es la proloterapia?", "slug": "que-es-la-proloterapia", "topic": english.topic_id,
+        "position": 0, "summary": "Unas inyecciones.", "body": "Dextrosa [1].", "language": "es",
+        "translation_of": english.pk, "status": "published", "published_at_0": "2026-01-01",
+        "published_at_1": "10:00:00", "sources-TOTAL_FORMS": "1", "sources-INITIAL_FORMS": str(len(sources)),
+        "sources-MIN_NUM_FORMS": "0", "sources-MAX_NUM_FORMS": "1000", "sources-0-position": "1",
+        "sources-0-citation": "Author 1. A study.", "sources-0-doi": "10.1000/test.1",
+        **({"sources-0-id": sources[0].pk, "sources-0-article": sources[0].article_id} if sources else {}),
+    }  # fmt: skip
+    data.update(fields)
+    return data
+
+
 def test_an_editor_ticks_the_box_to_mark_the_translation_current(editor_client, pair):
     english, spanish = pair
     english.title = "What is prolotherapy, really?"
     english.save()
-    form = editor_client.get(f"/admin/articles/article/{spanish.pk}/change/")
-    assert form.status_code == 200
-    data = {
-        "title": spanish.title, "slug": spanish.slug, "topic": spanish.topic_id, "position": 0,
-        "summary": spanish.summary, "body": spanish.body, "language": "es", "translation_of": english.pk,
-        "status": "published", "published_at_0": "2026-01-01", "published_at_1": "10:00:00",
-        "translation_is_current": "on",
-        "sources-TOTAL_FORMS": "1", "sources-INITIAL_FORMS": "1", "sources-MIN_NUM_FORMS": "0",
-        "sources-MAX_NUM_FORMS": "1000", "sources-0-id": spanish.sources.get().pk, "sources-0-article": spanish.pk,
-        "sources-0-position": "1", "sources-0-citation": "Author 1. A study.", "sources-0-doi": "10.1000/test.1",
-    }  # fmt: skip
+    url = f"/admin/articles/article/{spanish.pk}/change/"
+    assert "This translation now says what the English says" in editor_client.get(url).content.decode()
 
-    response = editor_client.post(f"/admin/articles/article/{spanish.pk}/change/", data)
+    left_unticked = editor_client.post(url, admin_form(english, sources=[spanish.sources.get()]))
+    assert left_unticked.status_code == 302
+    assert Article.objects.select_related("translation_of").get(pk=spanish.pk).is_translation_out_of_date
 
-    assert response.status_code == 302, response.content.decode()[:2000]
-    assert not Article.objects.get(pk=spanish.pk).is_translation_out_of_date
+    ticked = editor_client.post(
+        url, admin_form(english, sources=[spanish.sources.get()], translation_is_current="on")
+    )
+    assert ticked.status_code == 302
+    assert not Article.objects.select_related("translation_of").get(pk=spanish.pk).is_translation_out_of_date
+
+
+def test_a_translation_made_in_the_admin_starts_current(editor_client):
+    english = make_article()
+
+    response = editor_client.post("/admin/articles/article/add/", admin_form(english))
+
+    assert response.status_code == 302
+    spanish = Article.objects.select_related("translation_of").get(language="es")
+    assert spanish.translation_of == english and not spanish.is_translation_out_of_date
 
 
 def test_slugs_are_unique_per_language_and_one_translation_per_language(pair):
