@@ -82,6 +82,14 @@ class TranslationFilter(admin.SimpleListFilter):
 
 
 class ArticleAdminForm(forms.ModelForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Left out of a form (one saved before there were languages), the article keeps its own.
+        self.fields["language"].required = False
+
+    def clean_language(self):
+        return self.cleaned_data["language"] or self.instance.language
+
     translation_is_current = forms.BooleanField(
         label="This translation now says what the English says",
         required=False,
