@@ -13,7 +13,7 @@ RUN_ENV = DJANGO_SECRET_KEY="$$(cat $(VENV)/.secret_key)" \
 	DJANGO_SECURE_SSL_REDIRECT=false DJANGO_SECURE_COOKIES=false \
 	DJANGO_SERVE_MEDIA=true DJANGO_SITE_URL="$${DJANGO_SITE_URL:-http://127.0.0.1:$(PORT)}"
 
-.PHONY: run test lint format bench staff-password clean
+.PHONY: run test lint format bench messages staff-password clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +60,15 @@ lint: $(VENV)/.test-installed
 format: $(VENV)/.test-installed
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# The Spanish catalogue (README "Languages"): collect the marked strings into prolo_site/locale/es/
+# LC_MESSAGES/django.po, then compile django.mo (committed, so `make run` needs no gettext).
+# Needs GNU gettext (apt-get install gettext); the staff's admin templates stay English.
+MESSAGES_IGNORE := --ignore tests --ignore staticfiles --ignore media --ignore backups \
+	--ignore 'templates/admin/*' --ignore 'templates/appointments/admin/*'
+messages: $(VENV)/.test-installed
+	DJANGO_DEBUG=true $(BIN)/python manage.py makemessages -l es --no-obsolete $(MESSAGES_IGNORE)
+	DJANGO_DEBUG=true $(BIN)/python manage.py compilemessages -l es --ignore .venv
 
 # `make bench ONLY=server_speed` (or several, space-separated) runs only those scripts.
 bench: $(VENV)/.test-installed

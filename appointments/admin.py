@@ -15,7 +15,7 @@ from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.timesince import timesince
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -55,7 +55,8 @@ PHONE_LIKE = re.compile(r"[\d\s().+\-/]+")
 ANSWER_DISPLAY = {"phone": "phone_display", "areas": "areas_display"}
 PATIENT_FIELDS = [ANSWER_DISPLAY.get(name, name) for name in AppointmentRequest.PATIENT_ANSWERS]
 RECORD_FIELDS = [
-    "reference_display", "received_display", "is_overdue_display", "entered_by", "email_problem_display",
+    "reference_display", "received_display", "language_display", "is_overdue_display", "entered_by",
+    "email_problem_display",
 ]  # fmt: skip
 EMAIL_FIELDS = [
     "front_desk_notified_at", "front_desk_email_failed_at", "patient_notified_at", "patient_email_failed_at",
@@ -275,9 +276,17 @@ class AppointmentRequestAdmin(SimpleHistoryAdmin):
 
     @admin.display(description="Name", ordering="search_name")
     def name_display(self, obj):
-        if obj.email_problem:
-            return format_html('{}<br><strong class="email-problem">{}</strong>', obj.name, obj.email_problem)
-        return obj.name
+        """The name, then what the front desk must know before calling: the patient's language
+        when it is not English, an email that could not be sent."""
+        notes = [
+            format_html('<br><strong class="{}">{}</strong>', css_class, note)
+            for css_class, note in (
+                ("call-language", obj.call_in_language),
+                ("email-problem", obj.email_problem),
+            )
+            if note
+        ]
+        return format_html("{}{}", obj.name, format_html_join("", "{}", ((note,) for note in notes)))
 
     @admin.display(description="Visit", ordering="visit_type")
     def visit_type_display(self, obj):
@@ -305,6 +314,13 @@ class AppointmentRequestAdmin(SimpleHistoryAdmin):
     @admin.display(description="Emails")
     def email_problem_display(self, obj):
         return obj.email_problem or None  # the admin's "-"
+
+    @admin.display(description="Language")
+    def language_display(self, obj):
+        """The form's language, and how to speak to the patient when it is not English."""
+        if obj.call_in_language:
+            return format_html("{} (<strong>{}</strong>)", obj.get_language_display(), obj.call_in_language)
+        return obj.get_language_display()
 
     @admin.display(description="Areas")
     def areas_display(self, obj):

@@ -3,7 +3,8 @@
 Rendering the crispy layout is almost all of the form page's cost, yet the empty
 form is the same for every visitor but for two values: the CSRF token and the
 one-time submission token. So the layout is rendered once with a placeholder for
-each, kept in this process's memory, and each GET only substitutes the two tokens.
+each, kept in this process's memory (one copy per language), and each GET only
+substitutes the two tokens.
 
 The copy belongs to the page cache's content version (prolo_site.page_cache): any
 save of a provider (or other registered content) starts a new version once
@@ -22,6 +23,7 @@ from django.conf import settings
 from django.middleware.csrf import get_token
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 
 from appointments.forms import AppointmentRequestForm
 from prolo_site.page_cache import content_version
@@ -31,8 +33,9 @@ from prolo_site.page_cache import content_version
 CSRF_PLACEHOLDER = f"csrf{secrets.token_hex(16)}"
 SUBMISSION_TOKEN_PLACEHOLDER = f"submission{secrets.token_hex(16)}"
 
-# (content version, when rendered, HTML with the placeholders): one entry, replaced on a new version.
-_rendered = None
+# {language: (content version, when rendered, HTML with the placeholders)}: one entry per
+# language, replaced on a new version.
+_rendered = {}
 
 
 def render_empty_form(*, csrf_token, submission_token):
@@ -42,11 +45,11 @@ def render_empty_form(*, csrf_token, submission_token):
 
 
 def _template():
-    global _rendered
     version = content_version() if settings.PAGE_CACHE_SECONDS else None
     now = time.monotonic()
-    if version is not None and _rendered is not None:
-        kept_version, rendered_at, html = _rendered
+    language = get_language()
+    if version is not None and language in _rendered:
+        kept_version, rendered_at, html = _rendered[language]
         if kept_version == version and now - rendered_at < settings.PAGE_CACHE_SECONDS:
             return html
     html = render_empty_form(csrf_token=CSRF_PLACEHOLDER, submission_token=SUBMISSION_TOKEN_PLACEHOLDER)
@@ -54,7 +57,7 @@ def _template():
     if html.count(CSRF_PLACEHOLDER) != 1 or html.count(SUBMISSION_TOKEN_PLACEHOLDER) != 1:
         raise RuntimeError("The request form's layout must show the CSRF and submission tokens once each.")
     if version is not None:
-        _rendered = (version, now, html)
+        _rendered[language] = (version, now, html)
     return html
 
 

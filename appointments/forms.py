@@ -11,6 +11,10 @@ from django.core.exceptions import ValidationError
 from django.core.mail.message import sanitize_address
 from django.core.validators import ProhibitNullCharactersValidator
 from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 from phonenumber_field.phonenumber import to_python as to_phone_number
 
@@ -21,6 +25,7 @@ from appointments.validators import (
     MULTILINE_WHITESPACE,
     contains_control_characters,
 )
+from prolo_site.languages import current_language
 from prolo_site.models import Provider
 
 MESSAGE_MAX_LENGTH = AppointmentRequest._meta.get_field("message").max_length
@@ -92,121 +97,152 @@ def _option_group(name):
     return Field(name, template=OPTION_GROUP_TEMPLATE)
 
 
-def _too_long(what, limit):
-    return f"{what} must be {limit} characters or fewer (you have %(show_value)d)."
+def _section(title):
+    """A heading between the form's groups of questions, in the page's language."""
+    return HTML(format_html('<h2 class="form-section">{}</h2>', title))
 
 
 class AppointmentRequestForm(forms.Form):
     name = TextField(
-        label="Your full name",
+        label=_("Your full name"),
         max_length=100,
-        error_messages={"required": "Enter your name.", "max_length": _too_long("Your name", 100)},
+        error_messages={
+            "required": _("Enter your name."),
+            "max_length": _(
+                "Your name must be %(limit_value)d characters or fewer (you have %(show_value)d)."
+            ),
+        },
         widget=forms.TextInput(attrs={"autocomplete": "name", "spellcheck": "false"}),
     )
     patient_type = forms.ChoiceField(
-        label="Have you been to the clinic before?",
+        label=_("Have you been to the clinic before?"),
         choices=[
-            (AppointmentRequest.PatientType.NEW, "No, I am a new patient"),
-            (AppointmentRequest.PatientType.RETURNING, "Yes, I am a returning patient"),
+            (AppointmentRequest.PatientType.NEW, _("No, I am a new patient")),
+            (AppointmentRequest.PatientType.RETURNING, _("Yes, I am a returning patient")),
         ],
         widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
-        error_messages={"required": "Tell us whether you have been to the clinic before."},
+        error_messages={"required": _("Tell us whether you have been to the clinic before.")},
     )
     contact_method = forms.ChoiceField(
-        label="How would you like us to contact you?",
+        label=_("How would you like us to contact you?"),
         choices=AppointmentRequest.ContactMethod.choices,
         widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
-        error_messages={"required": "Choose how you would like us to contact you."},
+        error_messages={"required": _("Choose how you would like us to contact you.")},
     )
     phone = PhoneField(
-        label="Phone number",
+        label=_("Phone number"),
         required=False,
         max_length=40,
-        help_text="Needed if you would like a phone call.",
+        help_text=_("Needed if you would like a phone call."),
         error_messages={
-            "invalid": f"Enter a phone number we can call, like {_example_phone_number()}, "
-            "or an international number starting with +.",
-            "max_length": _too_long("The phone number", 40),
+            "invalid": format_lazy(
+                _(
+                    "Enter a phone number we can call, like {example}, or an international number starting with +."
+                ),
+                example=_example_phone_number(),
+            ),
+            "max_length": _(
+                "The phone number must be %(limit_value)d characters or fewer (you have %(show_value)d)."
+            ),
         },
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
     )
     email = EmailAddressField(
-        label="Email address",
+        label=_("Email address"),
         required=False,
         max_length=254,
-        help_text="Needed if you would like an email. We also send your reference number to it.",
+        help_text=_("Needed if you would like an email. We also send your reference number to it."),
         error_messages={
-            "invalid": "Enter an email address like name@example.com.",
-            "max_length": _too_long("The email address", 254),
+            "invalid": _("Enter an email address like name@example.com."),
+            "max_length": _(
+                "The email address must be %(limit_value)d characters or fewer (you have %(show_value)d)."
+            ),
         },
         widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
     )
     best_time = forms.ChoiceField(
-        label="When is the best time to reach you?",
+        label=_("When is the best time to reach you?"),
         choices=AppointmentRequest.BestTime.choices,
         initial=AppointmentRequest.BestTime.ANY,
         widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
-        error_messages={"required": "Choose the best time to reach you."},
+        error_messages={"required": _("Choose the best time to reach you.")},
     )
     visit_type = forms.ChoiceField(
-        label="What kind of visit would you like?",
+        label=_("What kind of visit would you like?"),
         choices=AppointmentRequest.VisitType.choices,
         widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
-        error_messages={"required": "Choose the kind of visit you would like."},
+        error_messages={"required": _("Choose the kind of visit you would like.")},
     )
     preferred_provider = forms.ModelChoiceField(
-        label="Who would you like to see?",
+        label=_("Who would you like to see?"),
         queryset=Provider.objects.active(),
         required=False,
         blank=True,
         initial="",
-        empty_label="No preference",
+        empty_label=_("No preference"),
         widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
-        error_messages={"invalid_choice": "Choose a provider from the list, or No preference."},
+        error_messages={"invalid_choice": _("Choose a provider from the list, or No preference.")},
     )
     areas = forms.MultipleChoiceField(
-        label="Where does it hurt?",
-        help_text="Choose all that apply.",
+        label=_("Where does it hurt?"),
+        help_text=_("Choose all that apply."),
         choices=AppointmentRequest.Area.choices,
         widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
         error_messages={
-            "required": "Choose at least one area where it hurts.",
-            "invalid_choice": "Choose areas from the list.",
+            "required": _("Choose at least one area where it hurts."),
+            "invalid_choice": _("Choose areas from the list."),
         },
     )
     message = LongTextField(
-        label="Anything else we should know? (optional)",
+        label=_("Anything else we should know? (optional)"),
         required=False,
         max_length=MESSAGE_MAX_LENGTH,
-        help_text=f"Up to {MESSAGE_MAX_LENGTH} characters. Please do not include more medical detail "
-        "than we need to arrange your visit: you can tell your provider the rest in person.",
-        error_messages={"max_length": _too_long("Your message", MESSAGE_MAX_LENGTH)},
+        help_text=format_lazy(
+            _(
+                "Up to {limit} characters. Please do not include more medical detail than we need "
+                "to arrange your visit: you can tell your provider the rest in person."
+            ),
+            limit=MESSAGE_MAX_LENGTH,
+        ),
+        error_messages={
+            "max_length": _(
+                "Your message must be %(limit_value)d characters or fewer (you have %(show_value)d)."
+            )
+        },
         widget=forms.Textarea(attrs={"rows": 4}),
     )
-    needs_interpreter = forms.BooleanField(label="I would like an interpreter", required=False)
+    needs_interpreter = forms.BooleanField(label=_("I would like an interpreter"), required=False)
     interpreter_language = TextField(
-        label="Language for the interpreter (optional)",
+        label=_("Language for the interpreter (optional)"),
         required=False,
         max_length=60,
-        help_text="For example Spanish, Tagalog or American Sign Language.",
-        error_messages={"max_length": _too_long("The language", 60)},
+        help_text=_("For example Spanish, Tagalog or American Sign Language."),
+        error_messages={
+            "max_length": _(
+                "The language must be %(limit_value)d characters or fewer (you have %(show_value)d)."
+            )
+        },
         widget=forms.TextInput(attrs={"autocomplete": "language"}),
     )
     access_needs = LongTextField(
-        label="Access needs (optional)",
+        label=_("Access needs (optional)"),
         required=False,
         max_length=ACCESS_NEEDS_MAX_LENGTH,
-        help_text="For example step-free access, a hearing loop or someone to come with you.",
-        error_messages={"max_length": _too_long("Access needs", ACCESS_NEEDS_MAX_LENGTH)},
+        help_text=_("For example step-free access, a hearing loop or someone to come with you."),
+        error_messages={
+            "max_length": _(
+                "Access needs must be %(limit_value)d characters or fewer (you have %(show_value)d)."
+            )
+        },
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     acknowledged_not_emergency = forms.BooleanField(
-        label="I understand this form is not for emergencies",
-        error_messages={"required": "Confirm that you understand this form is not for emergencies."},
+        label=_("I understand this form is not for emergencies"),
+        error_messages={"required": _("Confirm that you understand this form is not for emergencies.")},
     )
     # Honeypot: hidden from people and screen readers; bots fill every field they find.
     website = forms.CharField(
-        label="Leave this field empty",
+        label=_("Leave this field empty"),
         required=False,
         widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
     )
@@ -226,28 +262,32 @@ class AppointmentRequestForm(forms.Form):
         self.helper.form_action = reverse("appointments:request")
         self.helper.attrs = {"novalidate": ""}  # our own messages, not the browser's bubbles
         self.helper.layout = Layout(
-            HTML('<h2 class="form-section">About you</h2>'),
+            _section(gettext("About you")),
             "name",
             _option_group("patient_type"),
-            HTML('<h2 class="form-section">How we contact you</h2>'),
+            _section(gettext("How we contact you")),
             _option_group("contact_method"),
             "phone",
             "email",
             _option_group("best_time"),
-            HTML('<h2 class="form-section">Your visit</h2>'),
+            _section(gettext("Your visit")),
             _option_group("visit_type"),
             *([_option_group("preferred_provider")] if has_providers else []),
             _option_group("areas"),
             "message",
-            HTML('<h2 class="form-section">Support you may need (optional)</h2>'),
+            _section(gettext("Support you may need (optional)")),
             "needs_interpreter",
             "interpreter_language",
             "access_needs",
-            HTML('<h2 class="form-section">Before you send</h2>'),
+            _section(gettext("Before you send")),
             "acknowledged_not_emergency",
             Div("website", css_class="visually-hidden", aria_hidden="true"),
             "submission_token",
-            HTML('<button type="submit" class="button form-submit">Send request</button>'),
+            HTML(
+                format_html(
+                    '<button type="submit" class="button form-submit">{}</button>', gettext("Send request")
+                )
+            ),
         )
 
     def clean_submission_token(self):
@@ -262,11 +302,11 @@ class AppointmentRequestForm(forms.Form):
         phone, email = cleaned_data.get("phone"), cleaned_data.get("email")
         phone_ok, email_ok = "phone" not in self.errors, "email" not in self.errors
         if method == AppointmentRequest.ContactMethod.PHONE and not phone and phone_ok:
-            self.add_error("phone", "Enter a phone number, as you would like a phone call.")
+            self.add_error("phone", _("Enter a phone number, as you would like a phone call."))
         elif method == AppointmentRequest.ContactMethod.EMAIL and not email and email_ok:
-            self.add_error("email", "Enter an email address, as you would like an email.")
+            self.add_error("email", _("Enter an email address, as you would like an email."))
         elif not method and not phone and not email and phone_ok and email_ok:
-            self.add_error("phone", "Enter a phone number or an email address so we can contact you.")
+            self.add_error("phone", _("Enter a phone number or an email address so we can contact you."))
         wants_interpreter = cleaned_data.get("needs_interpreter")
         if (
             wants_interpreter
@@ -274,7 +314,7 @@ class AppointmentRequestForm(forms.Form):
             and "interpreter_language" not in self.errors
         ):
             self.add_error(
-                "interpreter_language", "Tell us which language you would like an interpreter for."
+                "interpreter_language", _("Tell us which language you would like an interpreter for.")
             )
         return cleaned_data
 
@@ -290,7 +330,12 @@ class AppointmentRequestForm(forms.Form):
         answers["phone"] = answers["phone"] or ""
         # Naming a language is asking for an interpreter, ticked box or not.
         answers["needs_interpreter"] = data["needs_interpreter"] or bool(data["interpreter_language"])
-        return Submission(answers=answers, submission_token=data["submission_token"], is_spam=self.is_spam)
+        return Submission(
+            answers=answers,
+            submission_token=data["submission_token"],
+            is_spam=self.is_spam,
+            language=current_language(),
+        )
 
     def error_summary(self):
         """(target id, message) for each error, in the order the fields appear."""

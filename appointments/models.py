@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 from simple_history.manager import HistoryDescriptor
 from simple_history.models import HistoricalRecords
@@ -21,6 +22,7 @@ from appointments.validators import (
     refuse_control_characters,
     refuse_control_characters_except_line_breaks,
 )
+from prolo_site.languages import Language
 from prolo_site.models import Provider
 
 # No 0/O, 1/I/L or U: nothing a patient reading it over the phone can confuse.
@@ -207,33 +209,34 @@ class AppointmentRequest(models.Model):
         DUPLICATE = "duplicate", "Duplicate of another request"
         OTHER = "other", "Other (see notes)"
 
+    # The patient's choices on the form, in the form's language (the admin is in English).
     class ContactMethod(models.TextChoices):
-        PHONE = "phone", "Phone call"
-        EMAIL = "email", "Email"
+        PHONE = "phone", _("Phone call")
+        EMAIL = "email", _("Email")
 
     class BestTime(models.TextChoices):
-        ANY = "any", "Any time"
-        MORNING = "morning", "Morning"
-        AFTERNOON = "afternoon", "Afternoon"
+        ANY = "any", _("Any time")
+        MORNING = "morning", _("Morning")
+        AFTERNOON = "afternoon", _("Afternoon")
 
     class PatientType(models.TextChoices):
-        NEW = "new", "New patient"
-        RETURNING = "returning", "Returning patient"
+        NEW = "new", _("New patient")
+        RETURNING = "returning", _("Returning patient")
 
     class VisitType(models.TextChoices):
-        IN_PERSON = "in_person", "In person at the clinic"
-        TELEHEALTH = "telehealth", "Telehealth (video call)"
-        EITHER = "either", "Either is fine"
+        IN_PERSON = "in_person", _("In person at the clinic")
+        TELEHEALTH = "telehealth", _("Telehealth (video call)")
+        EITHER = "either", _("Either is fine")
 
     class Area(models.TextChoices):
-        KNEE = "knee", "Knee"
-        LOWER_BACK = "lower_back", "Lower back"
-        NECK = "neck", "Neck"
-        SHOULDER = "shoulder", "Shoulder"
-        HIP = "hip", "Hip"
-        ANKLE_FOOT = "ankle_foot", "Ankle or foot"
-        ELBOW_WRIST = "elbow_wrist", "Elbow or wrist"
-        OTHER = "other", "Somewhere else"
+        KNEE = "knee", _("Knee")
+        LOWER_BACK = "lower_back", _("Lower back")
+        NECK = "neck", _("Neck")
+        SHOULDER = "shoulder", _("Shoulder")
+        HIP = "hip", _("Hip")
+        ANKLE_FOOT = "ankle_foot", _("Ankle or foot")
+        ELBOW_WRIST = "elbow_wrist", _("Elbow or wrist")
+        OTHER = "other", _("Somewhere else")
 
     # The front desk's work on these is done; every other status is still open.
     FINISHED_STATUSES = (Status.CLOSED, Status.SPAM)
@@ -271,6 +274,12 @@ class AppointmentRequest(models.Model):
         max_length=300, blank=True, validators=[refuse_control_characters_except_line_breaks]
     )
     acknowledged_not_emergency = models.BooleanField("understood not for emergencies", default=False)
+    # The language of the form the patient sent (its address: /es/... is Spanish): not an
+    # answer they typed, but how the front desk should speak to them, and the language of
+    # their email. Kept after anonymising, like the visit type: it says nobody's name.
+    language = models.CharField(
+        "form language", max_length=2, choices=Language, default=Language.ENGLISH, editable=False
+    )
 
     # The front desk's work.
     status = models.CharField(max_length=10, choices=Status, default=Status.NEW)
@@ -457,6 +466,13 @@ class AppointmentRequest(models.Model):
         return f"The {' and the '.join(failed)} email could not be sent."
 
     @property
+    def call_in_language(self):
+        """What the front desk should know about the patient's language: "" for English."""
+        if self.language == Language.ENGLISH:
+            return ""
+        return f"Call in {self.get_language_display()}"
+
+    @property
     def area_list(self):
         return [area for area in self.areas.split(",") if area]
 
@@ -471,7 +487,7 @@ class AppointmentRequest(models.Model):
 
     def get_areas_display(self):
         labels = dict(self.Area.choices)
-        return ", ".join(labels.get(area, area) for area in self.area_list)
+        return ", ".join(str(labels.get(area, area)) for area in self.area_list)
 
     @property
     def reply_due_at(self):

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_tasks import TaskResultStatus, task
 from django_tasks_db.models import DBTaskResult
 
@@ -63,18 +63,19 @@ def _send_front_desk_email(appointment_request):
 
 
 def _send_patient_email(appointment_request):
-    """The reference and what happens next; never the patient's answers."""
-    context = {
-        "reference": appointment_request.display_reference,
-        "contact_method": appointment_request.get_contact_method_display().lower(),
-        "clinic": Clinic.load(),
-    }
-    send_mail(
-        subject=f"We have your appointment request ({appointment_request.display_reference})",
-        message=render_to_string("appointments/email/patient_request_received.txt", context),
-        from_email=None,
-        recipient_list=[appointment_request.email],
-    )
+    """The reference and what happens next, in the language of the form the patient used;
+    never the patient's answers."""
+    with translation.override(appointment_request.language):
+        context = {
+            "reference": appointment_request.display_reference,
+            "contact_method": appointment_request.get_contact_method_display().lower(),
+            "clinic": Clinic.load(),
+        }
+        subject = translation.gettext("We have your appointment request (%(reference)s)") % {
+            "reference": appointment_request.display_reference
+        }
+        message = render_to_string("appointments/email/patient_request_received.txt", context)
+    send_mail(subject=subject, message=message, from_email=None, recipient_list=[appointment_request.email])
 
 
 @dataclass(frozen=True)

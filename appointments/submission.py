@@ -26,6 +26,7 @@ from appointments.notifications import appointment_request_queue_notifications
 from appointments.prepared_query import PreparedQuery
 from appointments.rate_limit import client_key, prepare_rate_limit_check
 from appointments.workflow import appointment_request_flag_possible_duplicates
+from prolo_site.languages import Language
 
 # The same answers sent again within this window are the same request (a refresh, a
 # second tab, a patient unsure it went through).
@@ -35,14 +36,16 @@ DUPLICATE_WINDOW = timedelta(minutes=15)
 @dataclass(frozen=True)
 class Submission:
     """What a patient sent: their answers, keyed by AppointmentRequest.PATIENT_ANSWERS
-    (`areas` as a list of codes; a missing answer takes the model's default), and
-    the form's guards: its one-time token and whether the honeypot was filled in; and
-    the staff member who typed it in for a patient on the phone (None: the patient)."""
+    (`areas` as a list of codes; a missing answer takes the model's default); the form's
+    guards (its one-time token, whether the honeypot was filled in); the staff member who
+    typed it in for a patient on the phone (None: the patient); and the language of the
+    form they used."""
 
     answers: Mapping[str, object]
     submission_token: uuid.UUID | None = None
     is_spam: bool = False
     entered_by: object = None
+    language: str = Language.ENGLISH
 
     def __post_init__(self):
         unknown = set(self.answers) - set(AppointmentRequest.PATIENT_ANSWERS)
@@ -248,6 +251,7 @@ def _store(appointment_request, submission, fingerprint, *, token_taken):
     appointment_request.submission_token = None if token_taken else submission.submission_token
     appointment_request.fingerprint = fingerprint
     appointment_request.entered_by = submission.entered_by
+    appointment_request.language = submission.language
     if submission.is_spam:
         appointment_request.status = AppointmentRequest.Status.SPAM
     appointment_request.save()

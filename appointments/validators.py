@@ -3,6 +3,7 @@
 import unicodedata
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 # Tab, line feed and carriage return are fine in a message; no other control character is.
 MULTILINE_WHITESPACE = "\t\n\r"
@@ -24,7 +25,7 @@ ZERO_WIDTH_CHARACTERS = frozenset(
 )
 INVISIBLE_FORMATTING = BIDI_CONTROLS | ZERO_WIDTH_CHARACTERS
 
-CONTROL_CHARACTERS_MESSAGE = (
+CONTROL_CHARACTERS_MESSAGE = _(
     "This has hidden characters in it that we cannot accept (they often come with pasted text). "
     "Delete it and type it in again, rather than pasting it."
 )

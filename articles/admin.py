@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import F
 from django.forms.models import BaseInlineFormSet
 from django.utils import timezone
 from django.utils.html import format_html
@@ -65,21 +66,65 @@ class ReviewOverdueFilter(admin.SimpleListFilter):
         return queryset
 
 
+class TranslationFilter(admin.SimpleListFilter):
+    title = "translation"
+    parameter_name = "translation"
+
+    def lookups(self, request, model_admin):
+        return [("out_of_date", "Out of date (the English changed since)")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "out_of_date":
+            return queryset.filter(translation_of__isnull=False).exclude(
+                translated_from_fingerprint=F("translation_of__content_fingerprint")
+            )
+        return queryset
+
+
+class ArticleAdminForm(forms.ModelForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Left out of a form (one saved before there were languages), the article keeps its own.
+        self.fields["language"].required = False
+
+    def clean_language(self):
+        return self.cleaned_data["language"] or self.instance.language
+
+    translation_is_current = forms.BooleanField(
+        label="This translation now says what the English says",
+        required=False,
+        help_text="Tick when you have brought the translation up to date with its English article: "
+        "it is then no longer marked out of date. A new translation is taken as current.",
+    )
+
+
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
+    form = ArticleAdminForm
     inlines = [SourceInline]
-    list_display = ["title", "topic", "publication", "review_due", "is_featured", "updated_at"]
-    list_filter = ["status", ReviewOverdueFilter, "topic", "is_featured"]
-    list_select_related = ["topic"]
+    list_display = [
+        "title", "language", "translation_status", "topic", "publication", "review_due", "is_featured", "updated_at",
+    ]  # fmt: skip
+    list_filter = ["status", "language", TranslationFilter, ReviewOverdueFilter, "topic", "is_featured"]
+    list_select_related = ["topic", "translation_of"]
     search_fields = ["title", "summary", "body"]
     prepopulated_fields = {"slug": ["title"]}
-    readonly_fields = ["preview_link", "hero_preview", "created_at", "updated_at"]
+    readonly_fields = ["preview_link", "hero_preview", "translation_status", "created_at", "updated_at"]
     actions = ["publish_now", "return_to_draft"]
     save_on_top = True
     # The form field's own check comes first; it says what our upload check says.
     formfield_overrides = {models.ImageField: {"error_messages": {"invalid_image": NOT_AN_IMAGE}}}
     fieldsets = [
         (None, {"fields": ["title", "slug", "topic", "position", "summary", "body", "is_featured"]}),
+        (
+            "Language",
+            {
+                "fields": ["language", "translation_of", "translation_status", "translation_is_current"],
+                "description": "A translation links to its English article. When the English changes, "
+                "the translation is marked out of date (here and in the list) and its page tells readers, "
+                "with a link to the English, until someone updates it and ticks the box below.",
+            },
+        ),
         (
             "Publishing",
             {
@@ -112,6 +157,21 @@ class ArticleAdmin(admin.ModelAdmin):
                 "<strong>Overdue since {}</strong>", article.next_review_due.strftime("%d %b %Y")
             )
         return article.next_review_due.strftime("%d %b %Y")
+
+    @admin.display(description="Translation")
+    def translation_status(self, article):
+        if not article.translation_of_id:
+            return "—"
+        if article.is_translation_out_of_date:
+            return format_html(
+                "<strong>Out of date</strong>: the English “{}” changed since", article.translation_of
+            )
+        return "Up to date"
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if obj.translation_of_id and (form.cleaned_data.get("translation_is_current") or not change):
+            obj.mark_translation_current()
 
     @admin.display(description="Preview")
     def preview_link(self, article):

@@ -23,6 +23,10 @@ Markdown body::
     ## First section
     Text that cites its sources as [1], [2] ...
 
+Translations live in a folder per language, ``guide/es/NN-slug.md``, with the
+same front matter plus ``translation_of``, the English article's slug (their
+slugs are their own, in their language; their topic is the original's).
+
 A citation ``[n]`` points at the n-th key of that article's ``sources`` list.
 The loader checks that every number is in range and that every listed source
 is cited at least once, and raises ``ValueError`` naming the file otherwise.
@@ -50,6 +54,7 @@ __all__ = [
     "citation_numbers",
     "load_guide",
     "load_sources",
+    "load_translations",
 ]
 
 #: Folder holding ``sources.toml`` and the ``guide/`` folder of articles.
@@ -66,6 +71,7 @@ _ARTICLE_FILENAME = re.compile(r"^(?P<position>\d{2})-(?P<slug>[a-z0-9]+(?:-[a-z
 # reference-style link label ("[text][1]") and not a footnote ("[^1]").
 CITATION = re.compile(r"(?<!\])\[(?P<numbers>\d+(?:\s*,\s*\d+)*)\](?![(\[:])")
 _ARTICLE_KEYS = {"title", "slug", "topic", "summary", "sources"}
+_TRANSLATION_KEYS = _ARTICLE_KEYS | {"translation_of"}
 _SOURCE_KEYS = {"citation", "doi", "note"}
 
 
@@ -90,6 +96,7 @@ class GuideArticle:
     body: str
     sources: tuple[GuideSource, ...]
     position: int
+    translation_of: str = ""  # a translation's English slug
 
 
 def _require_exactly(expected, given, message):
@@ -143,17 +150,34 @@ def load_guide(directory: Path | str = CONTENT_DIR) -> list[GuideArticle]:
     sources = load_sources(directory)
     articles = [_load_article(path, sources) for path in sorted((directory / GUIDE_DIRNAME).glob("*.md"))]
 
-    for attribute in ("slug", "position"):
+    _each_used_once(articles, ("slug", "position"), directory / GUIDE_DIRNAME)
+    return sorted(articles, key=lambda article: article.position)
+
+
+def _each_used_once(articles, attributes, folder):
+    """A ValueError naming the folder if two articles share a value of one of `attributes`."""
+    for attribute in attributes:
         seen: dict[object, str] = {}
         for article in articles:
             value = getattr(article, attribute)
             if value in seen:
                 raise ValueError(
-                    f"{directory / GUIDE_DIRNAME}: {attribute} {value!r} is used by both"
-                    f" {seen[value]} and {article.slug}"
+                    f"{folder}: {attribute} {value!r} is used by both {seen[value]} and {article.slug}"
                 )
             seen[value] = article.slug
 
+
+def load_translations(language: str, directory: Path | str = CONTENT_DIR) -> list[GuideArticle]:
+    """Read the translations in ``<directory>/guide/<language>/`` (none if the folder is
+    missing), sorted by position, with the same checks as load_guide, and each
+    English slug translated once."""
+    directory = Path(directory)
+    folder = directory / GUIDE_DIRNAME / language
+    if not folder.is_dir():
+        return []
+    sources = load_sources(directory)
+    articles = [_load_article(path, sources, translation=True) for path in sorted(folder.glob("*.md"))]
+    _each_used_once(articles, ("slug", "translation_of"), folder)
     return sorted(articles, key=lambda article: article.position)
 
 
@@ -164,23 +188,22 @@ def citation_numbers(markdown: str) -> list[int]:
     ]
 
 
-def _load_article(path: Path, sources: dict[str, GuideSource]) -> GuideArticle:
-    """Parse and check one ``NN-slug.md`` file."""
+def _load_article(path: Path, sources: dict[str, GuideSource], *, translation: bool = False) -> GuideArticle:
+    """Parse and check one ``NN-slug.md`` file (a translation's has ``translation_of`` too)."""
     name = _ARTICLE_FILENAME.match(path.name)
     if not name:
         raise ValueError(f"{path}: file name must look like NN-slug.md (e.g. 01-what-is-prolotherapy.md)")
 
     meta, body = read_front_matter(path)
 
-    _require_exactly(
-        _ARTICLE_KEYS, meta.keys(), f"{path}: front matter needs exactly {sorted(_ARTICLE_KEYS)}"
-    )
-    for field in ("title", "slug", "topic", "summary"):
+    keys_needed = _TRANSLATION_KEYS if translation else _ARTICLE_KEYS
+    _require_exactly(keys_needed, meta.keys(), f"{path}: front matter needs exactly {sorted(keys_needed)}")
+    for field in ("title", "slug", "topic", "summary", *(["translation_of"] if translation else [])):
         if not isinstance(meta[field], str) or not meta[field].strip():
             raise ValueError(f"{path}: {field} must be a non-empty string")
     if meta["slug"] != name.group("slug"):
         raise ValueError(f"{path}: slug {meta['slug']!r} does not match the file name")
-    if meta["topic"] not in TOPICS:
+    if not translation and meta["topic"] not in TOPICS:  # a translation's topic is its original's
         raise ValueError(f"{path}: topic {meta['topic']!r} is not one of {list(TOPICS)}")
 
     keys = meta["sources"]
@@ -212,4 +235,5 @@ def _load_article(path: Path, sources: dict[str, GuideSource]) -> GuideArticle:
         body=body,
         sources=tuple(sources[key] for key in keys),
         position=int(name.group("position")),
+        translation_of=meta["translation_of"].strip() if translation else "",
     )

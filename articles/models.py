@@ -1,20 +1,34 @@
 """The patient guide: topics, articles and their numbered sources."""
 
+import hashlib
+import json
 import math
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator
 from django.db import models
-from django.urls import reverse
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from articles.doi import DOI_FORMAT_HINT, doi_url, is_doi, normalise_doi
 from articles.guide_content import citation_numbers
 from articles.images import HeroImageRenditions, clean_hero_image, make_renditions, validate_hero_image
+from prolo_site.languages import TranslatableContent, TranslatableQuerySet
 from prolo_site.markdown import markdown_problem
 
 WORDS_READ_PER_MINUTE = 200
+
+# The shipped topics (articles.guide_content.TOPICS), marked for the catalogue: a topic's
+# name is shown in the reader's language wherever the catalogue translates it.
+SHIPPED_TOPIC_NAMES = (
+    gettext_noop("The basics"),
+    gettext_noop("Treatment"),
+    gettext_noop("Evidence and safety"),
+    gettext_noop("Practical matters"),
+)
 
 
 class Topic(models.Model):
@@ -42,7 +56,7 @@ class PublicationProblem:
         return f"An article needs {self.need} before it can be published."
 
 
-class ArticleQuerySet(models.QuerySet):
+class ArticleQuerySet(TranslatableQuerySet):
     def published(self):
         """What the public may see: published, and not scheduled for later."""
         return self.filter(status=Article.Status.PUBLISHED, published_at__lte=timezone.now())
@@ -57,13 +71,17 @@ class ArticleQuerySet(models.QuerySet):
         )["next"]
 
 
-class Article(models.Model):
+class Article(TranslatableContent):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
         PUBLISHED = "published", "Published"
 
     title = models.CharField(max_length=120)
-    slug = models.SlugField(max_length=80, unique=True, help_text="The article's address: /articles/<slug>/")
+    slug = models.SlugField(
+        max_length=80,
+        help_text="The article's address: /articles/<slug>/ (in Spanish /es/guia/<slug>/). "
+        "Unique within its language.",
+    )
     topic = models.ForeignKey(Topic, on_delete=models.PROTECT, related_name="articles")
     position = models.PositiveSmallIntegerField(default=0, help_text="Order within the topic.")
     summary = models.TextField(
@@ -122,16 +140,21 @@ class Article(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # A hash of what readers are told (content_fingerprint()), kept current on every save of
+    # the article or its sources; a translation keeps the one of the English it was made from.
+    content_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
+    translated_from_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
 
     objects = ArticleQuerySet.as_manager()
 
-    class Meta:
+    class Meta(TranslatableContent.Meta):
         ordering = ["topic__position", "position", "title"]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(status="draft") | models.Q(published_at__isnull=False),
                 name="published_article_has_publication_time",
             ),
+            *TranslatableContent.Meta.constraints,
         ]
 
     def __str__(self):
@@ -144,9 +167,39 @@ class Article(models.Model):
             self.hero_image = clean_hero_image(self.hero_image)
         super().save(*args, **kwargs)
         self._refresh_renditions()
+        self.refresh_content_fingerprint()
 
     def get_absolute_url(self):
-        return reverse("articles:detail", kwargs={"slug": self.slug})
+        return self.reverse_in_own_language("articles:detail", slug=self.slug)
+
+    def refresh_content_fingerprint(self):
+        """Store the fingerprint of what the article says now (its sources included)."""
+        fingerprint = article_fingerprint(self, self.sources.all())
+        if fingerprint != self.content_fingerprint:
+            self.content_fingerprint = fingerprint
+            Article.objects.filter(pk=self.pk).update(content_fingerprint=fingerprint)
+
+    def mark_translation_current(self):
+        """Record that this translation now says what its English article says."""
+        if self.translation_of_id:
+            self.translation_of.refresh_content_fingerprint()  # a row saved before fingerprints
+            self.translated_from_fingerprint = self.translation_of.content_fingerprint
+            Article.objects.filter(pk=self.pk).update(
+                translated_from_fingerprint=self.translated_from_fingerprint
+            )
+
+    @property
+    def is_translation_out_of_date(self):
+        """The English article changed after this translation was made (or marked current)."""
+        return bool(
+            self.translation_of_id
+            and self.translation_of.content_fingerprint != self.translated_from_fingerprint
+        )
+
+    @property
+    def english_slug(self):
+        """The slug of the English original (this article's own, if it is English)."""
+        return self.translation_of.slug if self.translation_of_id else self.slug
 
     def _refresh_renditions(self):
         """Make the hero image's renditions once, when the image changes."""
@@ -157,7 +210,7 @@ class Article(models.Model):
         Article.objects.filter(pk=self.pk).update(hero_renditions=self.hero_renditions)
 
     def clean(self):
-        errors = {}
+        errors = self.translation_errors()
         body_problem = markdown_problem(self.body)
         if body_problem:
             errors["body"] = body_problem
@@ -256,3 +309,26 @@ class Source(models.Model):
     @property
     def doi_url(self):
         return doi_url(self.doi)
+
+
+def article_fingerprint(article, sources):
+    """A hash of what an article tells readers: title, summary, body and sources. The one
+    definition of "the English changed" for its translations."""
+    content = {
+        "title": article.title,
+        "summary": article.summary,
+        "body": article.body,
+        "sources": [
+            [source.position, source.citation, source.doi, source.url, source.note]
+            for source in sorted(sources, key=lambda source: source.position)
+        ],
+    }
+    return hashlib.sha256(json.dumps(content, ensure_ascii=False).encode()).hexdigest()
+
+
+@receiver(post_save, sender=Source, dispatch_uid="article-fingerprint-source-saved")
+@receiver(post_delete, sender=Source, dispatch_uid="article-fingerprint-source-deleted")
+def _source_changed(sender, instance, **kwargs):
+    article = Article.objects.filter(pk=instance.article_id).first()
+    if article is not None:
+        article.refresh_content_fingerprint()

@@ -1,12 +1,16 @@
-"""The guide's entries in sitemap.xml: each published article with its last change. Drafts never."""
+"""The guide's entries in sitemap.xml: each published article in each language it is published in,
+with its last change. Drafts never."""
 
 from articles.models import Article
-from prolo_site.sitemaps import Sitemap
+from prolo_site.languages import Language
+from prolo_site.sitemaps import TranslatedSitemap
 
 
-class ArticleSitemap(Sitemap):
+class ArticleSitemap(TranslatedSitemap):
     def items(self):
-        return Article.objects.published().order_by("pk")
-
-    def lastmod(self, article):
-        return article.updated_at
+        published = Article.objects.published()
+        return (
+            published.filter(language=Language.ENGLISH)
+            .prefetch_related(self.published_translations(published))
+            .order_by("pk")
+        )

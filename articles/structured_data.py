@@ -25,7 +25,7 @@ def article_structured_data(article, sources, clinic):
         "name": article.title,
         "headline": article.title,
         "description": article.summary,
-        "inLanguage": "en-US",
+        "inLanguage": f"{article.language}-US",  # the language of this row: en-US or es-US
         "about": PROLOTHERAPY,
         "author": author,
         "datePublished": article.published_at.isoformat() if article.published_at else None,

@@ -1,10 +1,11 @@
 from django.urls import path
+from django.utils.translation import gettext_lazy as _
 
 from articles import views
 
 app_name = "articles"
 
-# Mounted at /articles/ under the "articles" namespace.
+# Mounted at /articles/ (/es/guia/) under the "articles" namespace.
 urlpatterns = [
     path("", views.article_index, name="index"),
     path("<slug:slug>/", views.article_detail, name="detail"),
@@ -12,5 +13,5 @@ urlpatterns = [
 
 # Mounted at the site's root: search spans the whole guide, at /search/ (URL name "search").
 root_urlpatterns = [
-    path("search/", views.search, name="search"),
+    path(_("search/"), views.search, name="search"),
 ]

@@ -1,7 +1,6 @@
 """Admin for the clinic's details, providers and site pages."""
 
 from django.contrib import admin
-from django.urls import reverse
 from django.utils.html import format_html
 
 from prolo_site.models import Clinic, Page, Provider
@@ -16,6 +15,7 @@ class ClinicAdmin(admin.ModelAdmin):
             "Where and when",
             {"fields": ["address", "opening_hours", "callback_time", "out_of_hours", "offers_telehealth"]},
         ),
+        ("Languages", {"fields": ["interpreters_free"]}),
         ("Cost", {"fields": ["price", "insurance"]}),
     ]
 
@@ -41,13 +41,20 @@ class ProviderAdmin(admin.ModelAdmin):
 
 @admin.register(Page)
 class PageAdmin(admin.ModelAdmin):
-    list_display = ["title", "view_link", "is_published", "show_in_footer", "position", "updated_at"]
-    list_filter = ["is_published", "show_in_footer"]
+    list_display = [
+        "title",
+        "language",
+        "view_link",
+        "is_published",
+        "show_in_footer",
+        "position",
+        "updated_at",
+    ]
+    list_filter = ["language", "is_published", "show_in_footer"]
+    list_select_related = ["translation_of"]
     search_fields = ["title", "body"]
     prepopulated_fields = {"slug": ["title"]}
 
     @admin.display(description="Page")
     def view_link(self, obj):
-        return format_html(
-            '<a href="{}">{}</a>', reverse("page", kwargs={"slug": obj.slug}), obj.get_absolute_url()
-        )
+        return format_html('<a href="{}">{}</a>', obj.get_absolute_url(), obj.get_absolute_url())

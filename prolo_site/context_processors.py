@@ -12,6 +12,11 @@ def clinic(request):
         "canonical_url": f"{settings.SITE_URL}{request.path}",
         "clinic": SimpleLazyObject(lambda: Clinic.for_request(request)),
         "footer_pages": SimpleLazyObject(
-            lambda: list(Page.objects.published().filter(show_in_footer=True).only("title", "slug"))
+            lambda: list(
+                Page.objects.published()
+                .in_language()
+                .filter(show_in_footer=True)
+                .only("title", "slug", "language")
+            )
         ),
     }

@@ -1,6 +1,8 @@
-"""Security headers Django's SecurityMiddleware does not set."""
+"""Security headers Django's SecurityMiddleware does not set, and the language each address is in."""
 
 from django.conf import settings
+from django.middleware.locale import LocaleMiddleware
+from django.utils import translation
 
 
 class SecurityHeadersMiddleware:
@@ -14,4 +16,21 @@ class SecurityHeadersMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
         response.headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
+        return response
+
+
+class LanguageFromPathMiddleware(LocaleMiddleware):
+    """Django's LocaleMiddleware, with the address alone deciding the language: /es/...
+    is Spanish, everything else (the admin included) English. The browser's
+    Accept-Language and any cookie are never read, so nothing redirects a reader to
+    another language and a page never varies by those headers (the page cache keeps
+    one copy per address)."""
+
+    def process_request(self, request):
+        language = translation.get_language_from_path(request.path_info) or settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
+
+    def process_response(self, request, response):
+        response.headers.setdefault("Content-Language", translation.get_language())
         return response

@@ -10,9 +10,9 @@ import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.urls import reverse
 
 from prolo_site.images import check_uploaded_image, reencoded
+from prolo_site.languages import TranslatableContent, TranslatableQuerySet
 from prolo_site.markdown import markdown_problem
 
 PROVIDER_PHOTO_MAX_BYTES = 10 * 1024 * 1024
@@ -79,6 +79,12 @@ class Clinic(models.Model):
     )
     offers_telehealth = models.BooleanField(
         default=False, help_text="Whether some visits can happen by video."
+    )
+    interpreters_free = models.BooleanField(
+        "interpreters are free",
+        default=False,
+        help_text="Tick only if the clinic provides interpreters at no cost to patients: every page's "
+        "language-assistance notice then says so. Unticked, it says only how to ask for one.",
     )
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -221,16 +227,19 @@ class Provider(models.Model):
         ]
 
 
-class PageQuerySet(models.QuerySet):
+class PageQuerySet(TranslatableQuerySet):
     def published(self):
         return self.filter(is_published=True)
 
 
-class Page(models.Model):
+class Page(TranslatableContent):
     """A plain site page staff can edit: privacy notice, accessibility statement and so on."""
 
     title = models.CharField(max_length=120)
-    slug = models.SlugField(unique=True, help_text="The page's address: /about/<slug>/")
+    slug = models.SlugField(
+        help_text="The page's address: /about/<slug>/ (in Spanish /es/informacion/<slug>/). "
+        "Unique within its language."
+    )
     summary = models.CharField(
         max_length=300, help_text="One or two sentences; also used as the search-engine description."
     )
@@ -246,19 +255,22 @@ class Page(models.Model):
 
     objects = PageQuerySet.as_manager()
 
-    class Meta:
+    class Meta(TranslatableContent.Meta):
         ordering = ["position", "title"]
 
     def __str__(self):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("page", kwargs={"slug": self.slug})
+        return self.reverse_in_own_language("page", slug=self.slug)
 
     def clean(self):
+        errors = self.translation_errors()
         problem = markdown_problem(self.body)
         if problem:
-            raise ValidationError({"body": problem})
+            errors["body"] = problem
+        if errors:
+            raise ValidationError(errors)
 
     def body_with_facts(self, *, clinic_phone, retention_days, open_retention_days, clinic_email=""):
         """The body with its placeholders filled in from the clinic's current settings

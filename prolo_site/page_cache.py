@@ -10,7 +10,7 @@ Every save or delete of content changes the cache's content version once the
 change is committed, so the next reader gets the new page; entries also expire
 after settings.PAGE_CACHE_SECONDS, or sooner when a scheduled change (an article
 due to be published) goes live. Only 200 responses that set no cookie and are
-not marked private are kept.
+not marked private are kept. Each language's page is kept under its own key.
 
 This module knows no app: each app registers its content models and its
 scheduled changes from its AppConfig.ready() with register_content().
@@ -27,7 +27,7 @@ from django.db.models.signals import post_delete, post_save
 from django.http import HttpResponse
 from django.middleware.gzip import re_accepts_gzip
 from django.urls import Resolver404, resolve
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers, set_response_etag
 
 VERSION_KEY = "page-cache:version"
@@ -150,7 +150,10 @@ class PageCacheMiddleware:
             return None  # Django answers it with a 400 below
         # The site's own address, never the request's Host: a client chooses that freely
         # (any port, say), and each new value would make a new entry, pushing out others.
-        return f"page-cache:{content_version()}:{settings.SITE_URL}{request.path}"
+        # The language (set from the address by prolo_site.middleware, above) is in the key
+        # too, so no page is ever served in the other language's words.
+        language = translation.get_language()
+        return f"page-cache:{content_version()}:{language}:{settings.SITE_URL}{request.path}"
 
     @staticmethod
     def _may_keep(response):

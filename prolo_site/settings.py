@@ -77,6 +77,9 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.gzip.GZipMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",  # ETag and 304s, cached pages included
+    # The address decides the language (/es/... is Spanish); before the page cache, which
+    # keys and resolves pages in that language.
+    "prolo_site.middleware.LanguageFromPathMiddleware",
     "prolo_site.page_cache.PageCacheMiddleware",  # before anything that reads the session
     "django.contrib.sessions.middleware.SessionMiddleware",
     "prolo_site.sessions.SessionIdleTimeoutMiddleware",  # below: its changes are saved above
@@ -146,7 +149,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LANGUAGE_CODE = "en-us"
+# English without a prefix, Spanish under /es/ (prolo_site/urls.py): the patient's side in both,
+# the staff's pages in English. The catalogue is prolo_site/locale/ (README "Languages").
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "prolo_site" / "locale"]
 TIME_ZONE = os.environ.get("DJANGO_TIME_ZONE", "America/New_York")
 USE_I18N = True
 USE_TZ = True

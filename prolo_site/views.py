@@ -9,11 +9,13 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import loader
 from django.templatetags.static import static
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from articles.models import Article
 from prolo_site.cache import cache_health
+from prolo_site.languages import Language, other_language
 from prolo_site.markdown import render_markdown
 from prolo_site.models import Clinic, Page, Provider
 from prolo_site.page_cache import public_page
@@ -26,7 +28,7 @@ HOME_ARTICLE_COUNT = 4
 @require_safe
 @public_page
 def home(request):
-    published = Article.objects.published().only("title", "slug", "summary")
+    published = Article.objects.published().in_language().only("title", "slug", "summary", "language")
     featured = list(published.filter(is_featured=True)[:HOME_ARTICLE_COUNT]) or list(
         published[:HOME_ARTICLE_COUNT]
     )
@@ -38,10 +40,11 @@ def home(request):
         {
             "featured_articles": featured,
             "providers": providers,
-            "home_description": (
+            "home_description": gettext(
                 "What prolotherapy (dextrose injection therapy) is, what the evidence says, "
-                f"and how to ask {clinic.name if clinic else 'the clinic'} for an appointment."
-            ),
+                "and how to ask %(clinic)s for an appointment."
+            )
+            % {"clinic": clinic.name if clinic else gettext("the clinic")},
             "structured_data": clinic_structured_data(clinic, providers) if clinic else None,
         },
     )
@@ -50,7 +53,9 @@ def home(request):
 @require_safe
 @public_page
 def page_detail(request, slug):
-    page = get_object_or_404(Page.objects.published(), slug=slug)
+    page = get_object_or_404(
+        Page.objects.published().in_language().select_related("translation_of"), slug=slug
+    )
     clinic = Clinic.for_request(request)
     body = page.body_with_facts(
         clinic_phone=clinic.phone if clinic else "",
@@ -58,7 +63,23 @@ def page_detail(request, slug):
         retention_days=settings.APPOINTMENTS_RETENTION_DAYS,
         open_retention_days=settings.APPOINTMENTS_OPEN_RETENTION_DAYS,
     )
-    return render(request, "prolo_site/page_detail.html", {"page": page, "body": render_markdown(body).html})
+    context = {"page": page, "body": render_markdown(body).html, "translation": _page_translation(page)}
+    return render(request, "prolo_site/page_detail.html", context)
+
+
+def _page_translation(page):
+    """The same page in the other language, if published (at most one query)."""
+    if page.translation_of_id:
+        return page.translation_of if page.translation_of.is_published else None
+    if page.language != Language.ENGLISH:
+        return None
+    return (
+        Page.objects.published()
+        .in_language(other_language(page.language))
+        .filter(translation_of=page)
+        .only("slug", "language")
+        .first()
+    )
 
 
 @require_safe

@@ -58,6 +58,36 @@ def make_article(*, sources=1, **overrides):
     return article
 
 
+def make_translation(original, *, sources=1, **overrides):
+    """A published Spanish translation of `original`, made from its current text."""
+    data = {
+        "title": "¿Qué es la proloterapia?",
+        "slug": "que-es-la-proloterapia",
+        "summary": "La proloterapia es una serie de inyecciones en un ligamento o tendón que duele.",
+        "body": "## Qué es\n\nUna inyección de dextrosa [1].\n\n## Quién la ofrece\n\nClínicas de ortopedia [1].",
+        "language": "es",
+        "translation_of": original,
+        "topic": original.topic,
+    }
+    data.update(overrides)
+    translation = make_article(sources=sources, **data)
+    translation.mark_translation_current()
+    return translation
+
+
+def make_page_translation(original, **overrides):
+    data = {
+        "title": "Aviso de privacidad",
+        "slug": "privacidad",
+        "summary": "Qué datos recogemos y por qué.",
+        "body": "## Qué recogemos\n\nSolo lo que necesitamos para llamarlo.",
+        "language": "es",
+        "translation_of": original,
+    }
+    data.update(overrides)
+    return Page.objects.create(**data)
+
+
 def make_source(article, position=1, **overrides):
     data = {
         "citation": f"Author {position}. A study of dextrose. J Test. 2016;{position}:1-9.",

@@ -117,7 +117,7 @@ def test_the_page_says_why_and_keeps_what_the_patient_typed(client):
 
     assert response.status_code == 200
     assert AppointmentRequest.objects.count() == 0
-    assert html.count(CONTROL_CHARACTERS_MESSAGE) == 2  # the summary at the top, and under the field
+    assert html.count(str(CONTROL_CHARACTERS_MESSAGE)) == 2  # the summary at the top, and under the field
     assert 'value="Maria \u202eelpmaxE"' in html
 
 

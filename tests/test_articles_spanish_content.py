@@ -24,7 +24,7 @@ ES_PAGES_DIR = PAGES_DIR / "es"
 
 # Where the Spanish texts link to each other: the Spanish guide and the Spanish site pages.
 ES_ARTICLE_URL = "/es/guia/{slug}/"
-ES_PAGE_URL = "/es/acerca-de/{slug}/"
+ES_PAGE_URL = "/es/informacion/{slug}/"
 ES_HELP_PAGE = "cuando-pedir-ayuda"
 # The English articles that carry their own "When to get help" section; their translations do too.
 ARTICLES_WITH_A_HELP_SECTION = ("your-visit", "side-effects-and-safety", "a-course-of-treatment")

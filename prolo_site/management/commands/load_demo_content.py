@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from prolo_site.front_matter import read_front_matter
+from prolo_site.languages import Language
 from prolo_site.models import Clinic, Page, Provider
 
 PAGES_DIR = Path(__file__).resolve().parents[2] / "content" / "pages"
@@ -58,20 +59,28 @@ class Command(BaseCommand):
         return [f"clinic details for {clinic}"]
 
     def load_pages(self):
+        """The English pages, then each translation folder (pages/es/...: the same front
+        matter plus `translation_of`, the English page's slug) where it exists."""
         created = []
-        for path in sorted(PAGES_DIR.glob("*.md")):
-            meta, body = read_front_matter(path)
-            page, was_created = Page.objects.get_or_create(
-                slug=meta["slug"],
-                defaults={
-                    "title": meta["title"],
-                    "summary": meta["summary"],
-                    "position": meta["position"],
-                    "body": body,
-                },
-            )
-            if was_created:
-                created.append(f"page “{page}”")
+        for language in Language.values:
+            folder = PAGES_DIR if language == Language.ENGLISH else PAGES_DIR / language
+            for path in sorted(folder.glob("*.md")):
+                meta, body = read_front_matter(path)
+                defaults = {"title": meta["title"], "summary": meta["summary"], "body": body}
+                if language == Language.ENGLISH:
+                    defaults["position"] = meta["position"]
+                else:
+                    original = Page.objects.filter(
+                        language=Language.ENGLISH, slug=meta["translation_of"]
+                    ).first()
+                    if original is None:
+                        continue  # nothing to translate: the English page was deleted or renamed
+                    defaults.update(translation_of=original, position=meta.get("position", original.position))
+                page, was_created = Page.objects.get_or_create(
+                    language=language, slug=meta["slug"], defaults=defaults
+                )
+                if was_created:
+                    created.append(f"page “{page}”")
         return created
 
     def load_providers(self):
