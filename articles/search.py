@@ -1,4 +1,4 @@
-"""Search across published articles: PostgreSQL full-text ranking, a word match on SQLite."""
+"""Search across the published revisions of articles on the site: PostgreSQL full-text ranking, a word match on SQLite."""
 
 import re
 import unicodedata
@@ -29,9 +29,9 @@ def search_articles(query):
 
 def _postgres_search(articles, query):
     vector = (
-        SearchVector("title", weight="A", config="english")
-        + SearchVector("summary", weight="B", config="english")
-        + SearchVector("body", weight="C", config="english")
+        SearchVector("published_revision__title", weight="A", config="english")
+        + SearchVector("published_revision__summary", weight="B", config="english")
+        + SearchVector("published_revision__body", weight="C", config="english")
     )
     search_query = SearchQuery(query, search_type="websearch", config="english")
     return list(
@@ -48,13 +48,16 @@ def _word_search(articles, query):
         return []
     condition = Q()
     for term in terms:
-        condition &= Q(title__icontains=term) | Q(summary__icontains=term) | Q(body__icontains=term)
+        condition &= (
+            Q(published_revision__title__icontains=term)
+            | Q(published_revision__summary__icontains=term)
+            | Q(published_revision__body__icontains=term)
+        )
     matches = list(articles.filter(condition))
 
     def score(article):
-        title, summary = article.title.lower(), article.summary.lower()
-        return -sum(
-            3 * (term in title) + 2 * (term in summary) + article.body.lower().count(term) for term in terms
-        )
+        shown = article.published_revision
+        title, summary, body = shown.title.lower(), shown.summary.lower(), shown.body.lower()
+        return -sum(3 * (term in title) + 2 * (term in summary) + body.count(term) for term in terms)
 
     return sorted(matches, key=score)[:MAX_RESULTS]

@@ -9,4 +9,4 @@ class ArticleSitemap(Sitemap):
         return Article.objects.published().order_by("pk")
 
     def lastmod(self, article):
-        return article.updated_at
+        return article.live_since

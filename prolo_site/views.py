@@ -26,7 +26,9 @@ HOME_ARTICLE_COUNT = 4
 @require_safe
 @public_page
 def home(request):
-    published = Article.objects.published().only("title", "slug", "summary")
+    published = Article.objects.published().only(
+        "slug", "published_revision__title", "published_revision__summary"
+    )
     featured = list(published.filter(is_featured=True)[:HOME_ARTICLE_COUNT]) or list(
         published[:HOME_ARTICLE_COUNT]
     )

@@ -6,10 +6,10 @@ left it, so a second run adds nothing and never overwrites their changes.
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
-from django.utils import timezone
 
 from articles.guide_content import TOPICS, load_guide
 from articles.models import Article, Source, Topic
+from articles.revisions import publish_revision, record_revision
 
 
 class Command(BaseCommand):
@@ -48,8 +48,6 @@ class Command(BaseCommand):
             summary=item.summary,
             body=item.body,
             is_featured=item.position <= 4,
-            status=Article.Status.PUBLISHED,
-            published_at=timezone.now(),
         )
         Source.objects.bulk_create(
             Source(
@@ -57,3 +55,6 @@ class Command(BaseCommand):
             )
             for number, source in enumerate(item.sources, start=1)
         )
+        # Published as revision 1, by nobody in particular, and signed off by nobody:
+        # the demo never invents a clinician's review.
+        publish_revision(record_revision(article, user=None), user=None)
