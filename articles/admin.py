@@ -84,7 +84,23 @@ class ArticleAdminForm(forms.ModelForm):
 
     class Meta:
         model = Article
-        fields = "__all__"
+        # An allow-list: where the article stands (status, revisions, sign-offs) is
+        # never a form field, whatever a POST carries.
+        fields = [
+            "title",
+            "slug",
+            "topic",
+            "position",
+            "summary",
+            "body",
+            "is_featured",
+            "author_name",
+            "next_review_due",
+            "hero_image",
+            "hero_alt",
+            "hero_credit",
+            "hero_is_sensitive",
+        ]
 
     def clean_next_review_due(self):
         due = self.cleaned_data.get("next_review_due")
@@ -176,7 +192,9 @@ class UnpublishForm(forms.Form):
         widget=forms.RadioSelect,
         initial="gone",
     )
-    redirect_to = forms.ModelChoiceField(label="Send readers to", queryset=Article.objects.none(), required=False)
+    redirect_to = forms.ModelChoiceField(
+        label="Send readers to", queryset=Article.objects.none(), required=False
+    )
 
     def __init__(self, *args, article, **kwargs):
         super().__init__(*args, **kwargs)
@@ -271,7 +289,9 @@ class ArticleAdmin(admin.ModelAdmin):
                 sign_off.revision.number,
             )
         if article.legacy_reviewed_on:
-            return f"Last clinically reviewed {article.legacy_reviewed_on:%d %b %Y} (recorded before sign-offs)."
+            return (
+                f"Last clinically reviewed {article.legacy_reviewed_on:%d %b %Y} (recorded before sign-offs)."
+            )
         return "Never signed off. Only a clinician can sign off, from the revisions."
 
     @admin.display(description="Current image")
@@ -315,12 +335,14 @@ class ArticleAdmin(admin.ModelAdmin):
             actions.pop("delete_selected", None)  # the bulk delete does not ask per article
         return actions
 
-    @admin.action(description="Publish the latest revision of the selected articles now", permissions=["change"])
+    @admin.action(
+        description="Publish the latest revision of the selected articles now", permissions=["change"]
+    )
     def publish_now(self, request, queryset):
         published = []
         for article in queryset.select_related("latest_revision"):
             revision = article.latest_revision
-            if revision is None or revision.pk == article.published_revision_id and article.is_public:
+            if revision is None or (revision.pk == article.published_revision_id and article.is_public):
                 continue
             reasons = publication_refusals(revision, going_live=True)
             if reasons:
@@ -339,9 +361,21 @@ class ArticleAdmin(admin.ModelAdmin):
         pages = [
             ("<int:object_id>/revisions/", self.revisions_view, "articles_article_revisions"),
             ("<int:object_id>/revisions/compare/", self.compare_view, "articles_article_compare"),
-            ("<int:object_id>/revisions/<int:number>/publish/", self.publish_view, "articles_article_publish"),
-            ("<int:object_id>/revisions/<int:number>/restore/", self.restore_view, "articles_article_restore"),
-            ("<int:object_id>/revisions/<int:number>/sign-off/", self.sign_off_view, "articles_article_sign_off"),
+            (
+                "<int:object_id>/revisions/<int:number>/publish/",
+                self.publish_view,
+                "articles_article_publish",
+            ),
+            (
+                "<int:object_id>/revisions/<int:number>/restore/",
+                self.restore_view,
+                "articles_article_restore",
+            ),
+            (
+                "<int:object_id>/revisions/<int:number>/sign-off/",
+                self.sign_off_view,
+                "articles_article_sign_off",
+            ),
             ("<int:object_id>/unschedule/", self.unschedule_view, "articles_article_unschedule"),
             ("<int:object_id>/unpublish/", self.unpublish_view, "articles_article_unpublish"),
             ("<int:object_id>/preview/", self.preview_view, "articles_article_preview"),
@@ -352,7 +386,11 @@ class ArticleAdmin(admin.ModelAdmin):
 
     def _article(self, request, object_id, *, change=False):
         article = get_object_or_404(self.get_queryset(request), pk=object_id)
-        allowed = self.has_change_permission(request, article) if change else self.has_view_permission(request, article)
+        allowed = (
+            self.has_change_permission(request, article)
+            if change
+            else self.has_view_permission(request, article)
+        )
         if not allowed:
             raise PermissionDenied
         return article
@@ -373,7 +411,9 @@ class ArticleAdmin(admin.ModelAdmin):
 
     def revisions_view(self, request, object_id):
         article = self._article(request, object_id)
-        revisions = list(article.revisions.prefetch_related("sign_offs__provider").select_related("created_by"))
+        revisions = list(
+            article.revisions.prefetch_related("sign_offs__provider").select_related("created_by")
+        )
         # A sign-off covers every revision with the same content (a restore of signed text).
         signed = {}
         for revision in reversed(revisions):
@@ -523,7 +563,9 @@ class ArticleAdmin(admin.ModelAdmin):
             return redirect("admin:articles_article_revisions", article.pk)
         form = UnpublishForm(request.POST or None, article=article)
         if request.method == "POST" and form.is_valid():
-            redirect_to = form.cleaned_data["redirect_to"] if form.cleaned_data["outcome"] == "redirect" else None
+            redirect_to = (
+                form.cleaned_data["redirect_to"] if form.cleaned_data["outcome"] == "redirect" else None
+            )
             unpublish_article(article, redirect_to=redirect_to)
             self.message_user(request, f"“{article.title}” is off the site.", messages.SUCCESS)
             return redirect("admin:articles_article_revisions", article.pk)

@@ -20,11 +20,15 @@ class ChangedPart:
 
 
 def _removed(text):
-    return format_html('<del><span class="diff-label">[removed:</span> {}<span class="diff-label">]</span></del>', text)
+    return format_html(
+        '<del><span class="diff-label">[removed:</span> {}<span class="diff-label">]</span></del>', text
+    )
 
 
 def _added(text):
-    return format_html('<ins><span class="diff-label">[added:</span> {}<span class="diff-label">]</span></ins>', text)
+    return format_html(
+        '<ins><span class="diff-label">[added:</span> {}<span class="diff-label">]</span></ins>', text
+    )
 
 
 def word_diff(old, new):
@@ -110,4 +114,3 @@ def compare_revisions(old, new):
         ChangedPart(name, old_blocks != new_blocks, block_diff(old_blocks, new_blocks))
         for name, old_blocks, new_blocks in parts
     ]
-

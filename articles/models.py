@@ -143,14 +143,16 @@ class Article(models.Model):
 
     status = models.CharField(max_length=11, choices=Status, default=Status.DRAFT, editable=False)
     published_at = models.DateTimeField(
-        "first published", null=True, blank=True, editable=False, help_text="When the article first went live."
+        "first published",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the article first went live.",
     )
     published_revision = models.ForeignKey(
         "ArticleRevision", on_delete=models.PROTECT, null=True, blank=True, editable=False, related_name="+"
     )
-    live_since = models.DateTimeField(
-        "published revision live since", null=True, blank=True, editable=False
-    )
+    live_since = models.DateTimeField("published revision live since", null=True, blank=True, editable=False)
     latest_revision = models.ForeignKey(
         "ArticleRevision", on_delete=models.PROTECT, null=True, blank=True, editable=False, related_name="+"
     )
@@ -165,7 +167,7 @@ class Article(models.Model):
         blank=True,
         editable=False,
         related_name="+",
-        help_text="Where readers of an unpublished article are sent; none means a \"gone\" page.",
+        help_text='Where readers of an unpublished article are sent; none means a "gone" page.',
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -275,7 +277,9 @@ class Article(models.Model):
         if self.status != self.Status.PUBLISHED:
             return False
         never_reviewed = self.last_sign_off_id is None and self.legacy_reviewed_on is None
-        return never_reviewed or (self.next_review_due is not None and self.next_review_due < timezone.localdate())
+        return never_reviewed or (
+            self.next_review_due is not None and self.next_review_due < timezone.localdate()
+        )
 
     def sign_off_of(self, revision):
         """The latest sign-off of exactly this revision's content, or None."""
@@ -364,7 +368,13 @@ class Source(models.Model):
         return doi_url(self.doi)
 
     def as_content(self):
-        return {"position": self.position, "citation": self.citation, "doi": self.doi, "url": self.url, "note": self.note}
+        return {
+            "position": self.position,
+            "citation": self.citation,
+            "doi": self.doi,
+            "url": self.url,
+            "note": self.note,
+        }
 
 
 @dataclass(frozen=True)
@@ -474,4 +484,3 @@ class ArticleSignOff(models.Model):
 
     def __str__(self):
         return f"{self.provider} signed off {self.revision}"
-

@@ -64,7 +64,10 @@ def make_article(*, sources=1, status=Article.Status.PUBLISHED, published_at=Non
             Article.objects.filter(pk=article.pk).update(scheduled_revision=revision, scheduled_for=when)
         else:
             Article.objects.filter(pk=article.pk).update(
-                published_revision=revision, status=Article.Status.PUBLISHED, published_at=when, live_since=when
+                published_revision=revision,
+                status=Article.Status.PUBLISHED,
+                published_at=when,
+                live_since=when,
             )
         article.refresh_from_db()
     return article

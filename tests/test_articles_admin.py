@@ -103,7 +103,9 @@ def test_editor_drafts_previews_publishes_and_sees_it_live(editor_client, client
     ],
     ids=["no-source", "no-summary", "citation-without-source"],
 )
-def test_publishing_a_revision_that_is_not_ready_is_refused_with_the_reason(editor_client, overrides, message):
+def test_publishing_a_revision_that_is_not_ready_is_refused_with_the_reason(
+    editor_client, overrides, message
+):
     assert editor_client.post(ADD_URL, article_form(**overrides)).status_code == 302  # a draft may wait
     article = Article.objects.get()
 
@@ -388,7 +390,8 @@ def test_publish_action_refuses_articles_that_are_not_ready(editor_client):
     assert (
         "“What is prolotherapy?” was not published: An article needs a summary before it can be "
         "published. An article needs at least one source before it can be published. An article "
-        "needs a source numbered 1 (its text cites [1]) before it can be published." in response.content.decode()
+        "needs a source numbered 1 (its text cites [1]) before it can be published."
+        in response.content.decode()
     )
 
 

@@ -7,8 +7,8 @@ from django.utils import timezone
 
 from articles.doi import DOI_FORMAT_HINT
 from articles.images import validate_hero_image
-from articles.revisions import sign_off_revision
 from articles.models import Article
+from articles.revisions import sign_off_revision
 from prolo_site.images import NOT_AN_IMAGE
 from tests.factories import make_article
 

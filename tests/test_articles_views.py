@@ -10,7 +10,14 @@ from django.utils import timezone
 
 from articles.models import Article
 from articles.revisions import sign_off_revision
-from tests.factories import make_article, make_clinic, make_provider, make_source, make_topic, publish_changes, put_live
+from tests.factories import (
+    make_article,
+    make_clinic,
+    make_source,
+    make_topic,
+    publish_changes,
+    put_live,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -118,8 +125,8 @@ def test_after_an_unreviewed_change_the_page_says_updated_and_when_last_reviewed
     assert "A new paragraph the clinician has not seen" in html
     assert "Reviewed by" not in html and "Alex Example" not in html
     reviewed = (timezone.localdate() - timezone.timedelta(days=30)).strftime("%-d %B %Y")
-    assert f"Last clinically reviewed <time" in html and reviewed in html
-    assert f"Updated <time datetime=\"{timezone.localdate():%Y-%m-%d}\">" in html
+    assert "Last clinically reviewed <time" in html and reviewed in html
+    assert f'Updated <time datetime="{timezone.localdate():%Y-%m-%d}">' in html
 
 
 def test_related_articles_prefer_the_same_topic(client):

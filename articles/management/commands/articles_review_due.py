@@ -53,7 +53,9 @@ class Command(BaseCommand):
             return
         send_mail(
             subject=f"{len(overdue)} guide article(s) overdue for review",
-            message="These articles have passed their next review date, or no clinician has reviewed them:\n\n" + "\n".join(lines) + "\n",
+            message="These articles have passed their next review date, or no clinician has reviewed them:\n\n"
+            + "\n".join(lines)
+            + "\n",
             from_email=None,
             recipient_list=recipients,
         )
