@@ -150,14 +150,14 @@ class Article(models.Model):
         help_text="When the article first went live.",
     )
     published_revision = models.ForeignKey(
-        "ArticleRevision", on_delete=models.PROTECT, null=True, blank=True, editable=False, related_name="+"
+        "ArticleRevision", on_delete=models.RESTRICT, null=True, blank=True, editable=False, related_name="+"
     )
     live_since = models.DateTimeField("published revision live since", null=True, blank=True, editable=False)
     latest_revision = models.ForeignKey(
-        "ArticleRevision", on_delete=models.PROTECT, null=True, blank=True, editable=False, related_name="+"
+        "ArticleRevision", on_delete=models.RESTRICT, null=True, blank=True, editable=False, related_name="+"
     )
     scheduled_revision = models.ForeignKey(
-        "ArticleRevision", on_delete=models.PROTECT, null=True, blank=True, editable=False, related_name="+"
+        "ArticleRevision", on_delete=models.RESTRICT, null=True, blank=True, editable=False, related_name="+"
     )
     scheduled_for = models.DateTimeField(null=True, blank=True, editable=False)
     redirect_to = models.ForeignKey(
@@ -473,7 +473,7 @@ class ArticleRevision(models.Model):
 class ArticleSignOff(models.Model):
     """A clinician's statement that they reviewed one revision; its date is the server's, never typed."""
 
-    revision = models.ForeignKey(ArticleRevision, on_delete=models.PROTECT, related_name="sign_offs")
+    revision = models.ForeignKey(ArticleRevision, on_delete=models.CASCADE, related_name="sign_offs")
     signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     provider = models.ForeignKey("prolo_site.Provider", on_delete=models.PROTECT, related_name="sign_offs")
     signed_at = models.DateTimeField(default=timezone.now, editable=False)

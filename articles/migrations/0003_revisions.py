@@ -89,17 +89,17 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='article',
             name='latest_revision',
-            field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='articles.articlerevision'),
+            field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.RESTRICT, related_name='+', to='articles.articlerevision'),
         ),
         migrations.AddField(
             model_name='article',
             name='published_revision',
-            field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='articles.articlerevision'),
+            field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.RESTRICT, related_name='+', to='articles.articlerevision'),
         ),
         migrations.AddField(
             model_name='article',
             name='scheduled_revision',
-            field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='articles.articlerevision'),
+            field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.RESTRICT, related_name='+', to='articles.articlerevision'),
         ),
         migrations.CreateModel(
             name='ArticleSignOff',
@@ -108,7 +108,7 @@ class Migration(migrations.Migration):
                 ('signed_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
                 ('note', models.TextField(blank=True, max_length=1000)),
                 ('provider', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='sign_offs', to='prolo_site.provider')),
-                ('revision', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='sign_offs', to='articles.articlerevision')),
+                ('revision', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sign_offs', to='articles.articlerevision')),
                 ('signed_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
