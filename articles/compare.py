@@ -31,20 +31,48 @@ def _added(text):
     )
 
 
-def word_diff(old, new):
-    """One paragraph's differences, word by word."""
+def _word_changes(old, new):
+    """(tag, old text, new text) runs; a single unchanged word between two changes joins them,
+    so "not this clinic's price" reads as one change rather than three."""
     old_tokens, new_tokens = TOKEN.findall(old), TOKEN.findall(new)
     matcher = difflib.SequenceMatcher(None, old_tokens, new_tokens, autojunk=False)
+    runs = [
+        ("equal" if tag == "equal" else "change", "".join(old_tokens[i1:i2]), "".join(new_tokens[j1:j2]))
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes()
+    ]
+    merged = []
+    for run in runs:
+        if merged and run[0] == "change" and merged[-1][0] == "change":
+            merged[-1] = ("change", merged[-1][1] + run[1], merged[-1][2] + run[2])
+        elif (
+            len(merged) >= 2
+            and run[0] == "change"
+            and merged[-1][0] == "equal"
+            and len(merged[-1][1].split()) <= 1
+            and merged[-2][0] == "change"
+        ):
+            equal = merged.pop()[1]
+            previous = merged.pop()
+            merged.append(("change", previous[1] + equal + run[1], previous[2] + equal + run[2]))
+        else:
+            merged.append(run)
+    return merged
+
+
+def word_diff(old, new):
+    """One paragraph's differences, word by word."""
     pieces = []
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+    for tag, old_text, new_text in _word_changes(old, new):
         if tag == "equal":
-            pieces.append(escape("".join(old_tokens[i1:i2])))
+            pieces.append(escape(old_text))
             continue
-        if tag in ("delete", "replace"):
-            pieces.append(_removed("".join(old_tokens[i1:i2]).strip()))
-        if tag in ("insert", "replace"):
-            pieces.append(" " if tag == "replace" else "")
-            pieces.append(_added("".join(new_tokens[j1:j2]).strip()))
+        if old_text.strip():
+            pieces.append(_removed(old_text.strip()))
+        if new_text.strip():
+            pieces.append(" " if old_text.strip() else "")
+            pieces.append(_added(new_text.strip()))
+        if old_text[-1:].isspace() or new_text[-1:].isspace():
+            pieces.append(" ")
     return mark_safe("".join(str(piece) for piece in pieces))  # noqa: S308 (every piece is escaped above)
 
 
