@@ -378,3 +378,15 @@ def test_the_demo_loader_publishes_revision_1_and_invents_no_review():
     assert Article.objects.review_overdue().count() == Article.objects.count()  # never reviewed
     unpublish_article(Article.objects.get(slug="cost-and-paying"))
     assert not Article.objects.published().filter(slug="cost-and-paying").exists()
+
+
+def test_the_editorial_policy_says_what_the_review_rules_do(settings):
+    policy = (settings.BASE_DIR / "prolo_site/content/pages/editorial-policy.md").read_text()
+
+    assert "A change goes on the website only when an editor publishes it" in policy
+    assert (
+        "Nobody can type in a reviewer's name or a review date by hand." in policy
+    )  # see the POST test above
+    assert "exactly the wording the clinician signed off" in policy
+    assert f"after a set period: {settings.ARTICLE_REVIEW_MONTHS} months, unless the clinic" in policy
+    assert "or have never been reviewed" in policy
