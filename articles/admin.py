@@ -245,7 +245,7 @@ class ArticleAdmin(admin.ModelAdmin):
         return (
             super()
             .get_queryset(request)
-            .select_related("published_revision", "latest_revision", "last_sign_off__provider")
+            .select_related("topic", "published_revision", "latest_revision", "last_sign_off__provider")
             .annotate(
                 published_is_signed=_signed("published_revision__fingerprint"),
                 latest_is_signed=_signed("latest_revision__fingerprint"),

@@ -390,3 +390,32 @@ def test_the_editorial_policy_says_what_the_review_rules_do(settings):
     assert "exactly the wording the clinician signed off" in policy
     assert f"after a set period: {settings.ARTICLE_REVIEW_MONTHS} months, unless the clinic" in policy
     assert "or have never been reviewed" in policy
+
+
+def test_the_article_list_makes_the_same_number_of_queries_for_more_articles(
+    editor_client, clinician, django_assert_max_num_queries
+):
+    make_article(slug="first")
+    editor_client.get("/admin/articles/article/")
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as few:
+        editor_client.get("/admin/articles/article/")
+    for number in range(6):
+        article = make_article(slug=f"more-{number}")
+        sign_off_revision(article.published_revision, user=clinician)
+    with django_assert_max_num_queries(len(few)):
+        assert editor_client.get("/admin/articles/article/").status_code == 200
+
+
+def test_the_clinic_administrator_links_a_provider_to_a_staff_login_only(django_user_model, clinician):
+    administrator = Client()
+    administrator.force_login(
+        django_user_model.objects.create_superuser("clinicadmin", password="a-long-pw-4")
+    )
+    django_user_model.objects.create_user("patient-like", password="a-long-pw-5")  # not staff
+
+    form = administrator.get(f"/admin/prolo_site/provider/{clinician.provider.pk}/change/").content.decode()
+
+    assert 'name="user"' in form and ">drandrus</option>" in form and "patient-like" not in form
