@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Exists, OuterRef
 from django.forms.models import BaseInlineFormSet
-from django.http import Http404, HttpResponseNotAllowed
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -457,14 +457,15 @@ class ArticleAdmin(admin.ModelAdmin):
 
     def compare_view(self, request, object_id):
         article = self._article(request, object_id)
-        numbers = {}
-        for name in ("from", "to"):
-            value = request.GET.get(name, "")
-            if not value.isdigit():
-                raise Http404("Choose two revisions to compare.")
-            numbers[name] = int(value)
-        old = get_object_or_404(article.revisions, number=numbers["from"])
-        new = get_object_or_404(article.revisions, number=numbers["to"])
+        wanted = [request.GET.get(name, "") for name in ("from", "to")]
+        found = {
+            revision.number: revision
+            for revision in article.revisions.filter(number__in=[int(v) for v in wanted if v.isdigit()])
+        }
+        if not all(value.isdigit() and int(value) in found for value in wanted):
+            self.message_user(request, "Choose two of the article's revisions to compare.", messages.ERROR)
+            return redirect("admin:articles_article_revisions", article.pk)
+        old, new = found[int(wanted[0])], found[int(wanted[1])]
         return self._page(
             request,
             article,

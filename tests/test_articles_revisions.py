@@ -234,6 +234,9 @@ def test_compare_shows_what_was_added_and_removed_with_text_labels(editor_client
     assert "[removed:</span> Orthopedic" in html and "[added:</span> Spine" in html
     assert "[added:</span> corrected" in html
     assert "Title: unchanged" in html and "Image: unchanged" in html
+    for bad in ("?from=1&to=9", "?from=x&to=2", ""):
+        response = editor_client.get(admin_url(article, f"revisions/compare/{bad}"), follow=True)
+        assert "Choose two of the article&#x27;s revisions to compare." in response.content.decode()
 
 
 def test_restore_makes_a_new_draft_and_leaves_history_and_the_live_page_alone(editor_client):
