@@ -190,6 +190,15 @@ def front_desk_group():
     return Group.objects.get(name=migration.GROUP_NAME)
 
 
+def guide_groups():
+    """The Editors and Clinical reviewers groups their data migrations make (re-made after a flush)."""
+    for name, function in (
+        ("articles.migrations.0002_editors_group", "create_editors_group"),
+        ("articles.migrations.0006_clinical_reviewers_group", "create_clinical_reviewers_group"),
+    ):
+        getattr(importlib.import_module(name), function)(django_apps, None)
+
+
 FRONT_DESK_PASSWORD = "front-desk-password-1"
 
 
