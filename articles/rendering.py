@@ -22,13 +22,14 @@ def link_citations(markdown, source_numbers):
     return CITATION.sub(replace, markdown)
 
 
-def render_article_body(article, source_numbers) -> RenderedMarkdown:
-    """Rendered once per saved version of the article and its sources, then served from the cache."""
+def render_article_body(revision, source_numbers) -> RenderedMarkdown:
+    """Rendered once per revision (it never changes), then served from the cache; unsaved text every time."""
     source_numbers = frozenset(source_numbers)
-    numbers_key = ",".join(str(number) for number in sorted(source_numbers))
-    key = f"article-body:{article.pk}:{article.updated_at.timestamp()}:{numbers_key}"
+    if revision.pk is None:
+        return render_markdown(link_citations(revision.body, source_numbers))
+    key = f"article-body:revision:{revision.pk}:{revision.fingerprint}"
     rendered = cache.get(key)
     if rendered is None:
-        rendered = render_markdown(link_citations(article.body, source_numbers))
+        rendered = render_markdown(link_citations(revision.body, source_numbers))
         cache.set(key, rendered, timeout=60 * 60 * 24)
     return rendered

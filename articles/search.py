@@ -1,5 +1,6 @@
-"""Search across the published articles in the reader's language: PostgreSQL full-text ranking
-(its `english` or `spanish` configuration), a word match on SQLite (accents ignored in Spanish)."""
+"""Search across the published revisions of articles in the reader's language: PostgreSQL
+full-text ranking (its `english` or `spanish` configuration), a word match on SQLite (accents
+ignored in Spanish)."""
 
 import re
 import unicodedata
@@ -36,9 +37,9 @@ def search_articles(query):
 
 def _postgres_search(articles, query, *, config):
     vector = (
-        SearchVector("title", weight="A", config=config)
-        + SearchVector("summary", weight="B", config=config)
-        + SearchVector("body", weight="C", config=config)
+        SearchVector("published_revision__title", weight="A", config=config)
+        + SearchVector("published_revision__summary", weight="B", config=config)
+        + SearchVector("published_revision__body", weight="C", config=config)
     )
     search_query = SearchQuery(query, search_type="websearch", config=config)
     return list(
@@ -56,7 +57,8 @@ def _ranked(matches, terms, fold=str.lower):
     """Matches in the title, then the summary, rank higher."""
 
     def score(article):
-        title, summary, body = fold(article.title), fold(article.summary), fold(article.body)
+        shown = article.published_revision
+        title, summary, body = fold(shown.title), fold(shown.summary), fold(shown.body)
         return -sum(3 * (term in title) + 2 * (term in summary) + body.count(term) for term in terms)
 
     return sorted(matches, key=score)[:MAX_RESULTS]
@@ -69,7 +71,11 @@ def _word_search(articles, query):
         return []
     condition = Q()
     for term in terms:
-        condition &= Q(title__icontains=term) | Q(summary__icontains=term) | Q(body__icontains=term)
+        condition &= (
+            Q(published_revision__title__icontains=term)
+            | Q(published_revision__summary__icontains=term)
+            | Q(published_revision__body__icontains=term)
+        )
     return _ranked(list(articles.filter(condition)), terms)
 
 
@@ -77,6 +83,10 @@ def without_accents(text):
     """'Inyección' -> 'inyeccion': Spanish readers often type without accents (or with wrong ones)."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def _shown_text(revision):
+    return f"{revision.title} {revision.summary} {revision.body}"
 
 
 def _folded_word_search(articles, query):
@@ -88,6 +98,6 @@ def _folded_word_search(articles, query):
     matches = [
         article
         for article in articles
-        if all(term in without_accents(f"{article.title} {article.summary} {article.body}") for term in terms)
+        if all(term in without_accents(_shown_text(article.published_revision)) for term in terms)
     ]
     return _ranked(matches, terms, without_accents)

@@ -14,3 +14,7 @@ class ArticleSitemap(TranslatedSitemap):
             .prefetch_related(self.published_translations(published))
             .order_by("pk")
         )
+
+    def lastmod(self, original):
+        """When the newest published revision of any of its languages went live."""
+        return max(row.live_since or row.updated_at for row in [original, *original.published_translations])

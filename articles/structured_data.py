@@ -5,7 +5,7 @@ from django.conf import settings
 from prolo_site.structured_data import PROLOTHERAPY
 
 
-def article_structured_data(article, sources, clinic):
+def article_structured_data(article, revision, sources, sign_off, clinic):
     url = f"{settings.SITE_URL}{article.get_absolute_url()}"
     publisher = (
         {"@type": "MedicalClinic", "name": clinic.name, "url": f"{settings.SITE_URL}/"} if clinic else None
@@ -22,14 +22,14 @@ def article_structured_data(article, sources, clinic):
         "@type": "MedicalWebPage",
         "@id": url,
         "url": url,
-        "name": article.title,
-        "headline": article.title,
-        "description": article.summary,
+        "name": revision.title,
+        "headline": revision.title,
+        "description": revision.summary,
         "inLanguage": f"{article.language}-US",  # the language of this row: en-US or es-US
         "about": PROLOTHERAPY,
         "author": author,
         "datePublished": article.published_at.isoformat() if article.published_at else None,
-        "dateModified": article.updated_at.isoformat(),
+        "dateModified": (article.live_since or revision.created_at).isoformat(),
         "citation": [
             {
                 "@type": "CreativeWork",
@@ -41,7 +41,7 @@ def article_structured_data(article, sources, clinic):
     }
     if publisher:
         data["publisher"] = publisher
-    if article.has_recorded_review:
-        data["lastReviewed"] = article.reviewed_on.isoformat()
-        data["reviewedBy"] = {"@type": "Person", "name": article.reviewer.display_name}
+    if sign_off is not None:  # only a clinician's sign-off of exactly this text
+        data["lastReviewed"] = sign_off.signed_at.date().isoformat()
+        data["reviewedBy"] = {"@type": "Person", "name": sign_off.provider.display_name}
     return {key: value for key, value in data.items() if value not in (None, "", [])}

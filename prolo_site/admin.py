@@ -35,8 +35,13 @@ class ProviderAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     fields = [
         "name", "credentials", "slug", "bio", "photo", "photo_alt",
-        "offers_telehealth", "accepting_new_patients", "is_active", "position",
+        "offers_telehealth", "accepting_new_patients", "is_active", "position", "user",
     ]  # fmt: skip
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user":  # only a staff account can log in to sign off articles
+            kwargs["queryset"] = db_field.remote_field.model.objects.filter(is_staff=True, is_active=True)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(Page)

@@ -188,6 +188,15 @@ class Provider(models.Model):
         default=True, help_text="Untick when the provider leaves; past requests keep their name."
     )
     position = models.PositiveSmallIntegerField(default=0, help_text="Lower numbers show first.")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="provider",
+        verbose_name="staff login",
+        help_text="The provider's own staff account, with which they sign off the guide's articles.",
+    )
 
     objects = ProviderQuerySet.as_manager()
 

@@ -137,6 +137,11 @@ CACHES = cache_settings(
 # editor saves content. 0 switches the page cache off.
 PAGE_CACHE_SECONDS = env_int("DJANGO_PAGE_CACHE_SECONDS", 600, minimum=0)
 
+# The guide: whether a revision needs a clinician's sign-off before it goes live,
+# and how long a sign-off lasts before the article is due for review again.
+PUBLISH_NEEDS_SIGN_OFF = env_bool("DJANGO_PUBLISH_NEEDS_SIGN_OFF", False)
+ARTICLE_REVIEW_MONTHS = env_int("DJANGO_ARTICLE_REVIEW_MONTHS", 12, minimum=1, maximum=60)
+
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # first: refuses locked-out logins
     "django.contrib.auth.backends.ModelBackend",

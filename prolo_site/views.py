@@ -28,7 +28,11 @@ HOME_ARTICLE_COUNT = 4
 @require_safe
 @public_page
 def home(request):
-    published = Article.objects.published().in_language().only("title", "slug", "summary", "language")
+    published = (
+        Article.objects.published()
+        .in_language()
+        .only("slug", "language", "published_revision__title", "published_revision__summary")
+    )
     featured = list(published.filter(is_featured=True)[:HOME_ARTICLE_COUNT]) or list(
         published[:HOME_ARTICLE_COUNT]
     )

@@ -118,6 +118,9 @@ def editor(django_user_model):
     user = django_user_model.objects.create_user(
         "editor", email="editor@clinic.test", password="a-long-password-1", is_staff=True
     )
+    from tests.factories import guide_groups
+
+    guide_groups()
     user.groups.add(Group.objects.get(name="Editors"))
     return user
 
@@ -126,4 +129,29 @@ def editor(django_user_model):
 def editor_client(client, editor):
     """The test client, logged in as the editor."""
     client.force_login(editor)
+    return client
+
+
+@pytest.fixture
+def clinician(django_user_model):
+    """A member of the Clinical reviewers group whose login is linked to a provider."""
+    from django.contrib.auth.models import Group
+
+    from tests.factories import guide_groups, make_provider
+
+    guide_groups()
+    user = django_user_model.objects.create_user(
+        "drandrus", email="doctor@clinic.test", password="a-long-password-2", is_staff=True
+    )
+    user.groups.add(Group.objects.get(name="Clinical reviewers"))
+    make_provider(user=user, name="Alex Example", credentials="MD", slug="alex-example")
+    return user
+
+
+@pytest.fixture
+def clinician_client(clinician):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(clinician)
     return client

@@ -3,6 +3,7 @@
 from django.utils import timezone
 
 from articles.models import Article, Source, Topic
+from articles.revisions import publish_revision, record_revision
 from prolo_site.models import Clinic, Page, Provider
 
 
@@ -41,20 +42,34 @@ def make_topic(name="The basics", position=0):
     return Topic.objects.get_or_create(name=name, defaults={"position": position})[0]
 
 
-def make_article(*, sources=1, **overrides):
+def make_article(*, sources=1, status=Article.Status.PUBLISHED, published_at=None, **overrides):
+    """An article with its sources, saved as revision 1: published (a day ago, or scheduled
+    for ``published_at`` if that is later), or a draft."""
     data = {
         "title": "What is prolotherapy?",
         "slug": "what-is-prolotherapy",
         "summary": "Prolotherapy is a series of injections into a painful ligament or tendon.",
         "body": "## What it is\n\nAn injection of dextrose [1].\n\n## Who offers it\n\nOrthopedic clinics [1].",
-        "status": Article.Status.PUBLISHED,
-        "published_at": timezone.now() - timezone.timedelta(days=1),
     }
     data.update(overrides)
     data.setdefault("topic", make_topic())
     article = Article.objects.create(**data)
     for number in range(1, sources + 1):
         make_source(article, position=number)
+    revision = record_revision(article, user=None)
+    if status == Article.Status.PUBLISHED:
+        # Set directly, as rows from before the publication checks may be (a test of them needs it).
+        when = published_at or timezone.now() - timezone.timedelta(days=1)
+        if when > timezone.now():
+            Article.objects.filter(pk=article.pk).update(scheduled_revision=revision, scheduled_for=when)
+        else:
+            Article.objects.filter(pk=article.pk).update(
+                published_revision=revision,
+                status=Article.Status.PUBLISHED,
+                published_at=when,
+                live_since=when,
+            )
+        article.refresh_from_db()
     return article
 
 
@@ -86,6 +101,25 @@ def make_page_translation(original, **overrides):
     }
     data.update(overrides)
     return Page.objects.create(**data)
+
+
+def put_live(article):
+    """Record the editing copy as a revision and show it on the site at once, unchecked
+    (as rows from before the publication checks may be)."""
+    revision = record_revision(article, user=None) or article.latest_revision
+    Article.objects.filter(pk=article.pk).update(
+        published_revision=revision, status=Article.Status.PUBLISHED, live_since=timezone.now()
+    )
+    article.refresh_from_db()
+    return revision
+
+
+def publish_changes(article, user=None):
+    """Record the editing copy as a revision and put it live now, as an editor would."""
+    revision = record_revision(article, user=user) or article.latest_revision
+    publish_revision(revision, user=user)
+    article.refresh_from_db()
+    return revision
 
 
 def make_source(article, position=1, **overrides):
@@ -187,6 +221,15 @@ def front_desk_group():
         django_apps, None
     )
     return Group.objects.get(name=migration.GROUP_NAME)
+
+
+def guide_groups():
+    """The Editors and Clinical reviewers groups their data migrations make (re-made after a flush)."""
+    for name, function in (
+        ("articles.migrations.0002_editors_group", "create_editors_group"),
+        ("articles.migrations.0006_clinical_reviewers_group", "create_clinical_reviewers_group"),
+    ):
+        getattr(importlib.import_module(name), function)(django_apps, None)
 
 
 FRONT_DESK_PASSWORD = "front-desk-password-1"

@@ -6,6 +6,7 @@ import re
 from io import StringIO
 
 import pytest
+import time_machine
 from django.core import mail
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -14,7 +15,8 @@ from django.test import Client
 from django.utils import timezone
 from PIL import Image
 
-from articles.models import Article, Source
+from articles.models import Article, ArticleSignOff, Source
+from articles.revisions import record_revision, sign_off_revision
 from prolo_site.images import INCOMPLETE, NOT_AN_IMAGE
 from tests.factories import make_appointment_request, make_article, make_topic
 from tests.helpers import POSTSCRIPT, assert_clean, half_a_jpeg, phone_photo, png, stored_files
@@ -32,12 +34,7 @@ def article_form(**overrides):
         "position": 0,
         "summary": "What we know about the hip.",
         "body": "## Hips\n\nSome text [1].\n\n## More\n\nMore text.",
-        "status": "draft",
-        "published_at_0": "",
-        "published_at_1": "",
         "author_name": "",
-        "reviewer": "",
-        "reviewed_on": "",
         "next_review_due": "",
         "hero_alt": "",
         "hero_credit": "",
@@ -55,46 +52,70 @@ def article_form(**overrides):
     return data
 
 
+def publish_url(article, number=None):
+    number = number or article.latest_revision.number
+    return f"/admin/articles/article/{article.pk}/revisions/{number}/publish/"
+
+
+def add_and_publish(editor_client, data):
+    """Save a new article as an editor does, then publish its first revision now."""
+    response = editor_client.post(ADD_URL, data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    article = Article.objects.get(slug=data["slug"])
+    response = editor_client.post(publish_url(article), {"when": "now"})
+    assert response.status_code == 302, response.content.decode()[:3000]
+    article.refresh_from_db()
+    return article
+
+
 def test_editor_drafts_previews_publishes_and_sees_it_live(editor_client, client):
     response = editor_client.post(ADD_URL, article_form())
     assert response.status_code == 302
     article = Article.objects.get(slug="prolotherapy-and-the-hip")
-    assert article.status == Article.Status.DRAFT
+    assert article.status == Article.Status.DRAFT and article.latest_revision.number == 1
+    assert Client().get(article.get_absolute_url()).status_code == 404
 
     preview = editor_client.get(article.get_absolute_url())
-    assert preview.status_code == 200 and "This draft is not published" in preview.content.decode()
+    assert preview.status_code == 200 and "Revision 1 is not published" in preview.content.decode()
+    assert preview["X-Robots-Tag"] == "noindex, nofollow"
 
-    change_url = f"/admin/articles/article/{article.pk}/change/"
-    data = article_form(
-        status="published", **{"sources-INITIAL_FORMS": "1", "sources-0-id": article.sources.get().pk}
-    )
-    data["sources-0-article"] = article.pk
-    assert editor_client.post(change_url, data).status_code == 302
+    assert editor_client.post(publish_url(article), {"when": "now"}).status_code == 302
 
     editor_client.logout()
     live = client.get(article.get_absolute_url())
     assert live.status_code == 200
     assert "Prolotherapy and the hip" in live.content.decode()
-    assert "This draft is not published" not in live.content.decode()
+    assert "Preview." not in live.content.decode()
 
 
-def test_publishing_without_a_source_is_refused_with_a_clear_message(editor_client):
-    data = article_form(
-        status="published", **{"sources-0-position": "", "sources-0-citation": "", "sources-0-doi": ""}
-    )
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (
+            {"sources-0-position": "", "sources-0-citation": "", "sources-0-doi": ""},
+            "An article needs at least one source before it can be published.",
+        ),
+        ({"summary": ""}, "An article needs a summary before it can be published."),
+        (
+            {"body": "## Hips\n\nSome text [1].\n\n## More\n\nMore text [2, 3]."},
+            "An article needs sources numbered 2, 3 (its text cites [2], [3]) before it can be published.",
+        ),
+    ],
+    ids=["no-source", "no-summary", "citation-without-source"],
+)
+def test_publishing_a_revision_that_is_not_ready_is_refused_with_the_reason(
+    editor_client, overrides, message
+):
+    assert editor_client.post(ADD_URL, article_form(**overrides)).status_code == 302  # a draft may wait
+    article = Article.objects.get()
 
-    response = editor_client.post(ADD_URL, data)
+    page = editor_client.get(publish_url(article)).content.decode()
+    response = editor_client.post(publish_url(article), {"when": "now"})
 
-    assert response.status_code == 200
-    assert "An article needs at least one source before it can be published." in response.content.decode()
-    assert not Article.objects.exists()
-
-
-def test_publishing_without_a_summary_is_refused(editor_client):
-    response = editor_client.post(ADD_URL, article_form(status="published", summary=""))
-
-    assert "An article needs a summary before it can be published." in response.content.decode()
-    assert not Article.objects.exists()
+    assert message in page and message in response.content.decode()
+    article.refresh_from_db()
+    assert not article.is_public
+    assert Client().get(article.get_absolute_url()).status_code == 404
 
 
 def test_a_draft_may_be_saved_without_sources(editor_client):
@@ -105,17 +126,32 @@ def test_a_draft_may_be_saved_without_sources(editor_client):
 
 def test_scheduling_keeps_the_article_hidden_until_its_time(editor_client):
     later = timezone.localtime() + timezone.timedelta(days=2)
-    data = article_form(
-        status="published", published_at_0=f"{later:%Y-%m-%d}", published_at_1=f"{later:%H:%M:%S}"
-    )
-
-    assert editor_client.post(ADD_URL, data).status_code == 302
-
+    assert editor_client.post(ADD_URL, article_form()).status_code == 302
     article = Article.objects.get()
+
+    response = editor_client.post(publish_url(article), {"when": "later", "at": f"{later:%Y-%m-%dT%H:%M}"})
+
+    assert response.status_code == 302
     assert Client().get(article.get_absolute_url()).status_code == 404
-    assert "This article is scheduled for" in editor_client.get(article.get_absolute_url()).content.decode()
+    assert "Revision 1 is scheduled for" in editor_client.get(article.get_absolute_url()).content.decode()
     listing = editor_client.get("/admin/articles/article/").content.decode()
     assert "Scheduled for" in listing
+    with time_machine.travel(later + timezone.timedelta(minutes=1)):
+        assert Client().get(article.get_absolute_url()).status_code == 200
+
+
+def test_a_time_in_the_past_is_refused_and_the_form_keeps_it(editor_client):
+    assert editor_client.post(ADD_URL, article_form()).status_code == 302
+    article = Article.objects.get()
+
+    response = editor_client.post(publish_url(article), {"when": "later", "at": "2020-01-02T09:30"})
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Choose a time in the future, or choose Now." in html
+    assert 'value="2020-01-02T09:30"' in html
+    article.refresh_from_db()
+    assert article.scheduled_for is None and not article.is_public
 
 
 def png_upload(size=(1600, 900), name="hip.png"):
@@ -123,11 +159,10 @@ def png_upload(size=(1600, 900), name="hip.png"):
 
 
 def test_uploaded_image_gets_webp_renditions_and_a_thumbnail_in_the_admin(editor_client, client):
-    data = article_form(status="published", hero_alt="A drawing of a hip joint", hero_image=png_upload())
+    data = article_form(hero_alt="A drawing of a hip joint", hero_image=png_upload())
 
-    assert editor_client.post(ADD_URL, data).status_code == 302
+    article = add_and_publish(editor_client, data)
 
-    article = Article.objects.get()
     widths = sorted({item["width"] for item in article.hero_renditions["files"]})
     formats = {item["format"] for item in article.hero_renditions["files"]}
     assert widths == [480, 800, 1200] and formats == {"webp", "jpg"}
@@ -144,10 +179,8 @@ def test_uploaded_image_gets_webp_renditions_and_a_thumbnail_in_the_admin(editor
 
 
 def test_sensitive_image_is_hidden_behind_a_reveal(editor_client, client):
-    data = article_form(
-        status="published", hero_alt="A needle", hero_image=png_upload(), hero_is_sensitive="on"
-    )
-    editor_client.post(ADD_URL, data)
+    data = article_form(hero_alt="A needle", hero_image=png_upload(), hero_is_sensitive="on")
+    add_and_publish(editor_client, data)
 
     html = client.get(Article.objects.get().get_absolute_url()).content.decode()
 
@@ -200,7 +233,7 @@ def test_an_image_over_10_mb_is_refused_with_its_size(editor_client):
 
 
 def test_only_a_re_encoding_of_the_upload_is_stored_never_the_original(editor_client, media_root):
-    data = article_form(status="published", hero_alt="A knee", hero_image=phone_photo())
+    data = article_form(hero_alt="A knee", hero_image=phone_photo())
 
     assert editor_client.post(ADD_URL, data).status_code == 302
 
@@ -238,19 +271,27 @@ def test_an_unusable_upload_is_refused_with_the_reason_and_leaves_no_file(
     assert stored_files(media_root) == []
 
 
-def test_overdue_reviews_are_filterable_and_highlighted(editor_client):
+def signed_off(article, clinician, *, due):
+    sign_off_revision(article.published_revision, user=clinician)
+    Article.objects.filter(pk=article.pk).update(next_review_due=due)  # as if signed off long ago
+    return article
+
+
+def test_overdue_reviews_and_never_reviewed_articles_are_filterable_and_highlighted(editor_client, clinician):
     yesterday = timezone.localdate() - timezone.timedelta(days=1)
-    make_article(slug="overdue", title="Old article", next_review_due=yesterday)
-    make_article(
-        slug="fresh",
-        title="Fresh article",
-        next_review_due=timezone.localdate() + timezone.timedelta(days=30),
+    signed_off(make_article(slug="overdue", title="Old article"), clinician, due=yesterday)
+    signed_off(
+        make_article(slug="fresh", title="Fresh article"),
+        clinician,
+        due=timezone.localdate() + timezone.timedelta(days=30),
     )
+    make_article(slug="never", title="Never reviewed article")
 
     html = editor_client.get("/admin/articles/article/?review=overdue").content.decode()
 
-    assert "Old article" in html and "Fresh article" not in html
+    assert "Old article" in html and "Never reviewed article" in html and "Fresh article" not in html
     assert "<strong>Overdue since" in html
+    assert "Published; Unreviewed" in html and "Overdue for review" in html
 
 
 def test_an_editor_writes_changes_and_publishes_articles_and_sources(editor_client):
@@ -303,21 +344,6 @@ def test_an_editor_sees_no_appointment_request_and_manages_no_account(editor_cli
     assert appointment_request.name not in editor_client.get("/admin/").content.decode()
 
 
-def test_publishing_with_a_citation_that_has_no_source_is_refused(editor_client):
-    body = "## Hips\n\nSome text [1].\n\n## More\n\nMore text [2, 3]."
-
-    response = editor_client.post(ADD_URL, article_form(status="published", body=body))
-
-    assert response.status_code == 200
-    assert (
-        "An article needs sources numbered 2, 3 (its text cites [2], [3]) before it can be published."
-        in response.content.decode()
-    )
-    assert not Article.objects.exists()
-    # As a draft it may wait for its sources.
-    assert editor_client.post(ADD_URL, article_form(body=body)).status_code == 302
-
-
 def test_a_body_nested_too_deep_to_show_is_refused_with_the_reason(editor_client):
     body = "".join("    " * depth + "- item\n" for depth in range(12))
 
@@ -362,14 +388,17 @@ def test_publish_action_refuses_articles_that_are_not_ready(editor_client):
     not_ready.refresh_from_db()
     assert ready.is_public and not not_ready.is_public
     assert (
-        "“What is prolotherapy?” was not published: it needs a summary, at least one source "
-        "and a source numbered 1 (its text cites [1])." in response.content.decode()
+        "“What is prolotherapy?” was not published: An article needs a summary before it can be "
+        "published. An article needs at least one source before it can be published. An article "
+        "needs a source numbered 1 (its text cites [1]) before it can be published."
+        in response.content.decode()
     )
 
 
 def test_publish_action_refuses_an_image_without_alt_text(editor_client, tiny_png):
     article = make_article(status=Article.Status.DRAFT, published_at=None)
     article.hero_image.save("knee.png", ContentFile(tiny_png))  # saved as older versions allowed
+    record_revision(article, user=None)
 
     response = editor_client.post(
         "/admin/articles/article/", {"action": "publish_now", "_selected_action": [article.pk]}, follow=True
@@ -377,25 +406,32 @@ def test_publish_action_refuses_an_image_without_alt_text(editor_client, tiny_pn
 
     article.refresh_from_db()
     assert not article.is_public
-    assert "was not published: it needs a description of its image (alt text)." in response.content.decode()
-
-
-def test_review_due_command_prints_and_emails_the_editors(editor):
-    make_article(
-        slug="overdue", title="Old article", next_review_due=timezone.localdate() - timezone.timedelta(days=3)
+    assert (
+        "was not published: An article needs a description of its image (alt text) before it can be published."
+        in response.content.decode()
     )
-    make_article(slug="fine", title="Fine article")
+
+
+def test_review_due_command_prints_and_emails_the_editors_including_never_reviewed(editor, clinician):
+    signed_off(
+        make_article(slug="overdue", title="Old article"),
+        clinician,
+        due=timezone.localdate() - timezone.timedelta(days=3),
+    )
+    signed_off(make_article(slug="fine", title="Fine article"), clinician, due=timezone.localdate())
+    make_article(slug="never", title="Unseen article")
 
     dry = StringIO()
     call_command("articles_review_due", "--dry-run", stdout=dry)
     assert "Old article" in dry.getvalue() and "Fine article" not in dry.getvalue()
+    assert "Unseen article (never clinically reviewed)" in dry.getvalue()
     assert "would email editor@clinic.test" in dry.getvalue()
     assert mail.outbox == []
 
     call_command("articles_review_due", stdout=StringIO())
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["editor@clinic.test"]
-    assert "Old article" in mail.outbox[0].body
+    assert "Old article" in mail.outbox[0].body and "Unseen article" in mail.outbox[0].body
 
 
 def test_load_guide_is_idempotent_and_keeps_editors_changes():
@@ -404,10 +440,12 @@ def test_load_guide_is_idempotent_and_keeps_editors_changes():
     article = Article.objects.get(slug="what-is-prolotherapy")
     article.title = "Edited by an editor"
     article.save()
+    record_revision(article, user=None)
 
     call_command("load_guide", stdout=StringIO())
 
     assert count >= 7 and Article.objects.count() == count
     assert Article.objects.get(slug="what-is-prolotherapy").title == "Edited by an editor"
     assert all(article.sources.exists() and article.is_public for article in Article.objects.all())
-    assert not Article.objects.filter(reviewer__isnull=False).exists()
+    assert all(article.published_revision.number == 1 for article in Article.objects.all())
+    assert not ArticleSignOff.objects.exists()  # the demo never invents a clinician's review

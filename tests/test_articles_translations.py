@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from articles import guide_content
 from articles.models import Article
-from tests.factories import make_article, make_source, make_translation
+from tests.factories import make_article, make_source, make_translation, publish_changes, put_live
 
 pytestmark = pytest.mark.django_db
 
@@ -52,7 +52,12 @@ def test_a_new_translation_is_current_and_shows_no_notice(client, pair):
 def test_a_change_to_the_english_marks_the_translation_out_of_date_and_tells_readers(client, pair, change):
     english, spanish = pair
 
-    change(Article.objects.get(pk=english.pk))
+    english = Article.objects.get(pk=english.pk)
+    change(english)
+    # A draft of the English changes nothing readers see, so the translation is still current...
+    assert not Article.objects.get(pk=spanish.pk).is_translation_out_of_date
+
+    put_live(english)  # ...until the English publishes it.
 
     spanish = Article.objects.select_related("translation_of").get(pk=spanish.pk)
     assert spanish.is_translation_out_of_date
@@ -73,6 +78,7 @@ def test_marking_the_translation_current_clears_the_flag(client, pair):
     english, spanish = pair
     english.summary = "A corrected summary."
     english.save()
+    publish_changes(english)
 
     spanish = Article.objects.get(pk=spanish.pk)
     spanish.mark_translation_current()
@@ -85,6 +91,7 @@ def test_editors_see_and_filter_out_of_date_translations(editor_client, pair):
     english, _spanish = pair
     english.body += "\n\nA new finding [1]."
     english.save()
+    publish_changes(english)
 
     listing = editor_client.get("/admin/articles/article/").content.decode()
     filtered = editor_client.get("/admin/articles/article/?translation=out_of_date").content.decode()
@@ -127,6 +134,7 @@ def test_an_editor_ticks_the_box_to_mark_the_translation_current(editor_client, 
     english, spanish = pair
     english.title = "What is prolotherapy, really?"
     english.save()
+    publish_changes(english)
     url = f"/admin/articles/article/{spanish.pk}/change/"
     assert "This translation now says what the English says" in editor_client.get(url).content.decode()
 
@@ -238,6 +246,7 @@ def test_a_translation_of_english_text_editors_have_since_changed_loads_as_out_o
     english = Article.objects.get(slug="what-is-prolotherapy")
     english.summary = "An editor's corrected summary."
     english.save()
+    publish_changes(english)
     write_translation(content_dir)
 
     call_command("load_guide", stdout=io.StringIO())

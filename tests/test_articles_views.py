@@ -9,7 +9,15 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from articles.models import Article
-from tests.factories import make_article, make_clinic, make_provider, make_source, make_topic
+from articles.revisions import sign_off_revision
+from tests.factories import (
+    make_article,
+    make_clinic,
+    make_source,
+    make_topic,
+    publish_changes,
+    put_live,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -61,8 +69,7 @@ def test_only_citations_of_sources_the_article_has_become_links(client):
     )
     make_source(article, position=1)
     make_source(article, position=3)
-    article.status = Article.Status.PUBLISHED
-    article.save()
+    put_live(article)
 
     body = client.get(article.get_absolute_url()).content.decode().split('id="sources-heading"', 1)[0]
 
@@ -93,19 +100,33 @@ def test_authorship_defaults_to_the_editorial_team_and_no_review_is_invented(cli
     assert "Reviewed by" not in html
 
 
-def test_a_recorded_review_is_shown_with_its_date(client):
-    reviewer = make_provider()
-    article = make_article(
-        reviewer=reviewer,
-        reviewed_on=timezone.datetime(2026, 10, 1).date(),
-        next_review_due=timezone.datetime(2027, 10, 1).date(),
-    )
+def test_a_sign_off_of_the_published_revision_is_shown_with_its_date(client, clinician):
+    article = make_article()
+    with time_machine.travel(timezone.datetime(2026, 10, 1, 15, tzinfo=timezone.get_current_timezone())):
+        sign_off_revision(article.published_revision, user=clinician)
 
     html = client.get(article.get_absolute_url()).content.decode()
 
-    assert "Reviewed by Jenny L. F. Andrus, MD on" in html
+    assert "Reviewed by Alex Example, MD on" in html
     assert '<time datetime="2026-10-01">1 October 2026</time>' in html
-    assert "Next review due" in html
+    assert "Next review due" in html and "October 2027" in html
+
+
+def test_after_an_unreviewed_change_the_page_says_updated_and_when_last_reviewed(client, clinician):
+    article = make_article(published_at=timezone.now() - timezone.timedelta(days=40))
+    with time_machine.travel(timezone.now() - timezone.timedelta(days=30)):
+        sign_off_revision(article.published_revision, user=clinician)
+    article.body += "\n\nA new paragraph the clinician has not seen [1]."
+    article.save()
+    publish_changes(article)
+
+    html = client.get(article.get_absolute_url()).content.decode()
+
+    assert "A new paragraph the clinician has not seen" in html
+    assert "Reviewed by" not in html and "Alex Example" not in html
+    reviewed = (timezone.localdate() - timezone.timedelta(days=30)).strftime("%-d %B %Y")
+    assert "Last clinically reviewed <time" in html and reviewed in html
+    assert f'Updated <time datetime="{timezone.localdate():%Y-%m-%d}">' in html
 
 
 def test_related_articles_prefer_the_same_topic(client):
@@ -133,7 +154,7 @@ def test_editors_preview_drafts_on_the_real_page_marked_noindex(editor_client):
 
     assert response.status_code == 200
     html = response.content.decode()
-    assert "Coming soon" in html and "This draft is not published" in html
+    assert "Coming soon" in html and "Revision 1 is not published: only staff can see it." in html
     assert '<meta name="robots" content="noindex, nofollow">' in html
     assert response["X-Robots-Tag"] == "noindex, nofollow"
     assert "no-store" in response["Cache-Control"]
@@ -152,11 +173,14 @@ def test_scheduled_article_appears_at_its_time(client):
 
 def test_article_page_makes_a_fixed_number_of_queries(client, django_assert_max_num_queries):
     make_clinic()
-    article = make_article(sources=12, reviewer=make_provider(), reviewed_on=timezone.localdate())
+    article = make_article(sources=12)
+    Article.objects.filter(pk=article.pk).update(legacy_reviewed_on=timezone.localdate())
     for number in range(8):
         make_article(slug=f"other-{number}", sources=2)
 
-    with django_assert_max_num_queries(6):
+    # The same number however many sources and articles there are (one of them finds the
+    # translation the language link leads to).
+    with django_assert_max_num_queries(7):
         response = client.get(article.get_absolute_url())
 
     assert response.status_code == 200
@@ -184,11 +208,13 @@ def test_reading_articles_sets_no_cookie(client):
 def test_every_shipped_article_links_to_the_when_to_get_help_page_which_gives_the_911_advice(client):
     call_command("load_demo_content", verbosity=0, stdout=StringIO())
     articles = list(Article.objects.all())
-    assert len(articles) >= 7
+    assert len(articles) >= 14  # eight in English, eight in Spanish
+    help_url = {"en": "/about/when-to-get-help/", "es": "/es/informacion/cuando-pedir-ayuda/"}
 
     for article in articles:
         html = client.get(article.get_absolute_url()).content.decode()
-        assert 'href="/about/when-to-get-help/"' in html, article.slug
+        assert f'href="{help_url[article.language]}"' in html, article.slug
+    assert client.get(help_url["es"]).status_code == 200
 
     help_page = client.get("/about/when-to-get-help/")
     assert help_page.status_code == 200

@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 
 from articles.models import Article
-from tests.factories import make_article, make_clinic
+from tests.factories import make_article, make_clinic, publish_changes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -67,6 +67,7 @@ def test_sensitive_image_stays_hidden_until_the_reader_opens_it(browser, tiny_pn
     article = make_article(hero_alt="An injection into a knee", hero_is_sensitive=True)
     article.hero_image = SimpleUploadedFile("knee.png", tiny_png, content_type="image/png")
     article.save()
+    publish_changes(article)
 
     browser.goto(article.get_absolute_url())
     image = browser.page.get_by_alt_text("An injection into a knee")

@@ -10,7 +10,13 @@ from django.urls import reverse
 
 from appointments.models import AppointmentRequest
 from prolo_site import cache as resilient
-from tests.factories import appointment_request_answers, make_article, make_clinic, make_front_desk_user
+from tests.factories import (
+    appointment_request_answers,
+    make_article,
+    make_clinic,
+    make_front_desk_user,
+    publish_changes,
+)
 from tests.helpers import FORM_URL, RECEIVED_URL, hidden_input, run_manage
 from tests.servers import Client as HttpClient
 from tests.servers import Gunicorn, free_port, sqlite_site, submit_appointment_request
@@ -109,6 +115,7 @@ def test_an_editors_save_while_the_cache_was_down_shows_once_it_is_back(tmp_path
     folder.write_text("not a folder")
     article.title = "Prolotherapy, explained"
     article.save()
+    publish_changes(article)
     assert "Prolotherapy, explained" in Client().get(article.get_absolute_url()).content.decode()
     folder.unlink()
     (tmp_path / "cache-away").rename(folder)

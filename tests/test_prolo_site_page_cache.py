@@ -5,11 +5,14 @@ import gzip
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from django.test import Client
 
+from articles.models import ArticleRevision
+from articles.revisions import unpublish_article
 from prolo_site import page_cache
 from prolo_site.models import Clinic, Page, Provider
-from tests.factories import make_article, make_clinic, make_page, make_provider
+from tests.factories import make_article, make_clinic, make_page, make_provider, publish_changes
 
 # Real commits: the cache moves on when an editor's change is committed.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -59,6 +62,8 @@ def test_an_editors_save_shows_on_the_next_visit():
 
     article.title = "Prolotherapy, explained"
     article.save()  # as the admin's change form does, then commits
+    assert "Prolotherapy, explained" not in reader.get(article.get_absolute_url()).content.decode()  # a draft
+    publish_changes(article)  # the editor publishes the new revision
 
     assert "Prolotherapy, explained" in reader.get(article.get_absolute_url()).content.decode()
     assert "Prolotherapy, explained" in reader.get("/articles/").content.decode()
@@ -87,6 +92,7 @@ def change_source(article):
     source = article.sources.get()
     source.citation = "Rabago D. A newer study of dextrose. 2020."
     source.save()
+    publish_changes(article)
     return article.get_absolute_url(), "A newer study of dextrose"
 
 
@@ -120,10 +126,11 @@ def test_a_save_of_any_content_a_page_shows_reaches_the_cached_page(change):
 
 def test_no_page_is_kept_past_the_time_a_scheduled_article_goes_live():
     now = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
-    make_article(slug="live", published_at=now - timedelta(days=1))
-    make_article(slug="later", published_at=now + timedelta(hours=2))
-    make_article(slug="soon", published_at=now + timedelta(minutes=5))
-    make_article(slug="draft", status="draft", published_at=now + timedelta(minutes=1))
+    with time_machine.travel(now, tick=False):
+        make_article(slug="live", published_at=now - timedelta(days=1))
+        make_article(slug="later", published_at=now + timedelta(hours=2))
+        make_article(slug="soon", published_at=now + timedelta(minutes=5))
+        make_article(slug="draft", status="draft", published_at=now + timedelta(minutes=1))
 
     assert page_cache.seconds_until_next_change(now) == 300
     assert page_cache.seconds_until_next_change(now + timedelta(hours=3)) is None
@@ -134,10 +141,9 @@ def test_an_article_taken_down_disappears_at_once():
     article = make_article()
     assert fresh_reader().get(article.get_absolute_url()).status_code == 200
 
-    article.status = type(article).Status.DRAFT
-    article.save()
+    unpublish_article(article)
 
-    assert fresh_reader().get(article.get_absolute_url()).status_code == 404
+    assert fresh_reader().get(article.get_absolute_url()).status_code == 410
     assert "What is prolotherapy?" not in fresh_reader().get("/articles/").content.decode()
 
 
@@ -146,8 +152,7 @@ def test_a_missing_article_is_not_kept_as_missing():
     article = make_article(status="draft", published_at=None)
     assert fresh_reader().get(article.get_absolute_url()).status_code == 404
 
-    article.status = "published"
-    article.save()
+    publish_changes(article)
 
     assert fresh_reader().get(article.get_absolute_url()).status_code == 200
 
@@ -160,7 +165,7 @@ def test_staff_with_a_session_always_get_a_fresh_page(django_user_model):
     staff.force_login(django_user_model.objects.create_superuser("editor", password="a-long-password-1"))
 
     # Changed behind the cache's back (no signal): only a fresh render can show it.
-    type(article).objects.filter(pk=article.pk).update(title="Changed quietly")
+    ArticleRevision.objects.filter(pk=article.published_revision_id).update(title="Changed quietly")
 
     assert "Changed quietly" in staff.get(article.get_absolute_url()).content.decode()
     assert "Changed quietly" not in fresh_reader().get(article.get_absolute_url()).content.decode()
@@ -188,6 +193,7 @@ def test_a_cached_article_answers_a_conditional_get_with_304():
     assert not_modified.content == b""
     article.title = "A new title"
     article.save()
+    publish_changes(article)
     assert fresh_reader().get(url, headers={"if-none-match": etag}).status_code == 200
 
 
@@ -225,7 +231,7 @@ def test_the_page_cache_can_be_switched_off(settings):
     make_clinic()
     article = make_article()
     fresh_reader().get(article.get_absolute_url())
-    type(article).objects.filter(pk=article.pk).update(title="Changed quietly")
+    ArticleRevision.objects.filter(pk=article.published_revision_id).update(title="Changed quietly")
 
     assert "Changed quietly" in fresh_reader().get(article.get_absolute_url()).content.decode()
 

@@ -5,11 +5,13 @@ import json
 import re
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.utils import timezone
 
 from articles.models import Article
-from tests.factories import make_article, make_provider
+from articles.revisions import sign_off_revision
+from tests.factories import make_article, publish_changes
 
 pytestmark = pytest.mark.django_db
 
@@ -124,13 +126,20 @@ def test_article_is_a_medical_web_page_about_prolotherapy_with_its_citations(cli
     assert "lastReviewed" not in data and "reviewedBy" not in data
 
 
-def test_a_recorded_review_appears_in_the_structured_data(client):
-    article = make_article(reviewer=make_provider(), reviewed_on=timezone.datetime(2026, 9, 1).date())
+def test_a_sign_off_appears_in_the_structured_data_only_while_its_text_is_shown(client, clinician):
+    article = make_article()
+    with time_machine.travel(timezone.datetime(2026, 9, 1, 12, tzinfo=timezone.get_current_timezone())):
+        sign_off_revision(article.published_revision, user=clinician)
 
     [data] = json_ld(client, article.get_absolute_url())
 
     assert data["lastReviewed"] == "2026-09-01"
-    assert data["reviewedBy"] == {"@type": "Person", "name": "Jenny L. F. Andrus, MD"}
+    assert data["reviewedBy"] == {"@type": "Person", "name": "Alex Example, MD"}
+    article.summary = "A changed summary nobody has reviewed."
+    article.save()
+    publish_changes(article)
+    [data] = json_ld(client, article.get_absolute_url())
+    assert "reviewedBy" not in data and "lastReviewed" not in data
 
 
 def test_json_ld_cannot_be_broken_out_of_by_an_editor(client):

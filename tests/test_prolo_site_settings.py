@@ -52,6 +52,7 @@ def test_wsgi_entry_point_refuses_plainly_too():
             "APPOINTMENTS_OPEN_RETENTION_DAYS=300 is shorter than APPOINTMENTS_RETENTION_DAYS=400",
         ),
         ({"DJANGO_SESSION_IDLE_MINUTES": "1"}, "DJANGO_SESSION_IDLE_MINUTES=1 is too small"),
+        ({"DJANGO_PUBLISH_NEEDS_SIGN_OFF": "maybe"}, "DJANGO_PUBLISH_NEEDS_SIGN_OFF='maybe' is not a yes/no"),
         ({"DATABASE_URL": "postgress://prolo:s3cret-pw@db/prolo"}, "DATABASE_URL is not a database URL"),
     ],
 )
@@ -104,6 +105,8 @@ def test_the_environment_reaches_the_database_cache_and_rate_limit(monkeypatch):
         DJANGO_ADMIN_URL="/staff-7f3a/",
         APPOINTMENTS_OPEN_RETENTION_DAYS="1000",
         DJANGO_SESSION_IDLE_MINUTES="15",
+        DJANGO_PUBLISH_NEEDS_SIGN_OFF="yes",
+        DJANGO_ARTICLE_REVIEW_MONTHS="6",
     )
 
     assert declared.DATABASES["default"]["HOST"] == "db"
@@ -112,6 +115,7 @@ def test_the_environment_reaches_the_database_cache_and_rate_limit(monkeypatch):
     assert declared.ADMIN_URL == "staff-7f3a/"
     assert declared.APPOINTMENTS_OPEN_RETENTION_DAYS == 1000
     assert declared.SESSION_COOKIE_AGE == 15 * 60
+    assert declared.PUBLISH_NEEDS_SIGN_OFF is True and declared.ARTICLE_REVIEW_MONTHS == 6
 
 
 def test_deploy_check_is_clean_with_the_production_variables(tmp_path):

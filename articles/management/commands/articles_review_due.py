@@ -1,4 +1,4 @@
-"""List the articles overdue for review and email the editors about them.
+"""List the articles overdue for review, or never reviewed, and email the editors about them.
 
 Safe to run from cron (say, every Monday): it only reads articles and sends one email.
 """
@@ -16,7 +16,7 @@ EDITORS_GROUP = "Editors"
 
 
 class Command(BaseCommand):
-    help = "Print the articles whose next review date has passed, and email the editors."
+    help = "Print the articles on the site whose next review date has passed or that were never reviewed, and email the editors."
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -25,17 +25,17 @@ class Command(BaseCommand):
 
     def handle(self, *args, dry_run=False, **options):
         today = timezone.localdate()
-        overdue = list(Article.objects.review_overdue(today).order_by("next_review_due"))
+        overdue = list(Article.objects.review_overdue(today).order_by("next_review_due", "title"))
         if not overdue:
             self.stdout.write(self.style.SUCCESS("No article is overdue for review."))
             return
 
         lines = [
-            f"- {article.title} (review was due {article.next_review_due:%d %b %Y}): "
-            f"{settings.SITE_URL}{reverse('admin:articles_article_change', args=[article.pk])}"
+            f"- {article.title} ({_why(article, today)}): "
+            f"{settings.SITE_URL}{reverse('admin:articles_article_revisions', args=[article.pk])}"
             for article in overdue
         ]
-        self.stdout.write(f"{len(overdue)} article(s) overdue for review:")
+        self.stdout.write(f"{len(overdue)} article(s) overdue for review or never reviewed:")
         self.stdout.write("\n".join(lines))
 
         recipients = sorted(
@@ -53,8 +53,16 @@ class Command(BaseCommand):
             return
         send_mail(
             subject=f"{len(overdue)} guide article(s) overdue for review",
-            message="These articles have passed their next review date:\n\n" + "\n".join(lines) + "\n",
+            message="These articles have passed their next review date, or no clinician has reviewed them:\n\n"
+            + "\n".join(lines)
+            + "\n",
             from_email=None,
             recipient_list=recipients,
         )
         self.stdout.write(self.style.SUCCESS(f"Emailed {len(recipients)} editor(s)."))
+
+
+def _why(article, today):
+    if article.last_sign_off_id is None and article.legacy_reviewed_on is None:
+        return "never clinically reviewed"
+    return f"review was due {article.next_review_due:%d %b %Y}"

@@ -8,24 +8,26 @@ So if editors have changed the English article since, the new translation shows 
 out of date at once, rather than claiming to match text it never saw.
 """
 
-from types import SimpleNamespace
-
 from django.core.management.base import BaseCommand
 from django.db import transaction
-from django.utils import timezone
 
 from articles.guide_content import TOPICS, load_guide, load_translations
-from articles.models import Article, Source, Topic, article_fingerprint
+from articles.models import Article, Source, Topic, content_fingerprint
+from articles.revisions import publish_revision, record_revision
 from prolo_site.languages import Language
 
 
-def _shipped_fingerprint(item):
-    """The fingerprint of a shipped English file, as the article it creates would have it."""
-    sources = [
-        SimpleNamespace(position=number, citation=source.citation, doi=source.doi, url="", note=source.note)
+def _shipped_sources(item):
+    return [
+        Source(position=number, citation=source.citation, doi=source.doi, note=source.note)
         for number, source in enumerate(item.sources, start=1)
     ]
-    return article_fingerprint(item, sources)
+
+
+def _shipped_fingerprint(item):
+    """The fingerprint of a shipped English file, as the revision it is published as has it."""
+    shipped = Article(title=item.title, summary=item.summary, body=item.body)
+    return content_fingerprint(shipped.content(sources=_shipped_sources(item)))
 
 
 class Command(BaseCommand):
@@ -81,24 +83,21 @@ class Command(BaseCommand):
             summary=item.summary,
             body=item.body,
             is_featured=item.position <= 4,
-            status=Article.Status.PUBLISHED,
-            published_at=timezone.now(),
             **fields,
         )
-        Source.objects.bulk_create(
-            Source(
-                article=article, position=number, citation=source.citation, doi=source.doi, note=source.note
-            )
-            for number, source in enumerate(item.sources, start=1)
-        )
-        article.refresh_content_fingerprint()  # bulk_create sends no signal
+        sources = _shipped_sources(item)
+        for source in sources:
+            source.article = article
+        Source.objects.bulk_create(sources)
+        # Published as revision 1, by nobody in particular, and signed off by nobody:
+        # the demo never invents a clinician's review.
+        publish_revision(record_revision(article, user=None), user=None)
         return article
 
     def create_translation(self, item, language, shipped_original):
         original = Article.objects.in_language(Language.ENGLISH).filter(slug=item.translation_of).first()
         if original is None:
             return None
-        original.refresh_content_fingerprint()
         return self.create_article(
             item,
             language=language,
