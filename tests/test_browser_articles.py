@@ -25,15 +25,18 @@ def test_reader_goes_from_home_to_every_article_and_each_is_accessible(browser, 
     assert browser.page.title().startswith("Prolotherapy guide")
     browser.check_page("guide-index")
 
-    for article in guide:
-        browser.page.get_by_role("link", name=article.title, exact=True).first.click()
-        assert browser.page.locator("h1").inner_text() == article.title
-        browser.assert_accessible()
-        no_sideways_scroll = browser.page.evaluate(
-            "document.documentElement.scrollWidth <= window.innerWidth"
-        )
-        assert no_sideways_scroll, f"{article.slug} scrolls sideways at 390px"
-        browser.page.go_back()
+    for language, index in (("en", None), ("es", "/es/guia/")):
+        if index:
+            browser.goto(index)
+        for article in [article for article in guide if article.language == language]:
+            browser.page.get_by_role("link", name=article.title, exact=True).first.click()
+            assert browser.page.locator("h1").inner_text() == article.title
+            browser.assert_accessible()
+            no_sideways_scroll = browser.page.evaluate(
+                "document.documentElement.scrollWidth <= window.innerWidth"
+            )
+            assert no_sideways_scroll, f"{article.slug} scrolls sideways at 390px"
+            browser.page.go_back()
     browser.goto(guide[0].get_absolute_url())
     browser.screenshot("article")
 

@@ -5,13 +5,13 @@ does), then runs Lighthouse (from the npm registry, pinned in package.json and
 package-lock.json, installed into tests/bench/node_modules on first use) with its
 mobile preset (the default: a mid-range phone on a throttled 4G connection,
 simulated) against Debian's Chromium, three times each on the home page, an
-article and the request form. It prints the median performance, accessibility,
+article and the request form, in English and in Spanish (/es/). It prints the median performance, accessibility,
 best-practices and SEO scores and the median LCP, CLS and TBT of each page, and
 lists what kept any category below 100.
 
 It also measures, with plain HTTP requests, the article's HTML as sent to a
 browser that accepts gzip (target: at most 14,000 bytes, one round trip) and
-all the stylesheets the three pages link, gzip and brotli (target: at most
+all the stylesheets the six pages link, gzip and brotli (target: at most
 10,000 bytes together).
 
     python tests/bench/lighthouse.py [--runs 3]
@@ -167,9 +167,17 @@ def main():
         print("Preparing a fresh SQLite site (migrate, collectstatic, demo content)...", flush=True)
         env = support.sqlite_site(folder)
         with servers.Gunicorn(env, log_path=Path(folder) / "gunicorn.log") as server:
-            index = servers.Client(server.url).get("/articles/")[2]
-            article = re.search(r'href="(/articles/[a-z0-9-]+/)"', index)
-            pages = {"home": "/", "article": article[1], "request form": FORM_URL}
+            client = servers.Client(server.url)
+            article = re.search(r'href="(/articles/[a-z0-9-]+/)"', client.get("/articles/")[2])
+            spanish_article = re.search(r'href="(/es/guia/[a-z0-9-]+/)"', client.get("/es/guia/")[2])
+            pages = {
+                "home": "/",
+                "article": article[1],
+                "request form": FORM_URL,
+                "home (es)": "/es/",
+                "article (es)": spanish_article[1],
+                "request form (es)": "/es/solicitar-cita/",
+            }
             results = {}
             for label, path in pages.items():
                 runs = []
