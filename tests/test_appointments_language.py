@@ -107,6 +107,9 @@ def test_the_front_desk_sees_call_in_spanish_in_the_list_and_on_the_request(clie
 
     assert listing.count("Call in Spanish") == 1
     assert "Spanish (<strong>Call in Spanish</strong>)" in detail
+    # ...and in the caller's card at the top, beside the phone number, where the call starts.
+    card = detail[detail.index('class="caller"') : detail.index('class="log-call"')]
+    assert '<strong class="call-language">Call in Spanish</strong>' in card
 
 
 def test_the_language_survives_anonymising_and_stays_out_of_the_history(client):
