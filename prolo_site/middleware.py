@@ -24,7 +24,18 @@ class LanguageFromPathMiddleware(LocaleMiddleware):
     is Spanish, everything else (the admin included) English. The browser's
     Accept-Language and any cookie are never read, so nothing redirects a reader to
     another language and a page never varies by those headers (the page cache keeps
-    one copy per address)."""
+    one copy per address).
+
+    The language is the request's only: once answered, the thread's language is
+    back to what it was, so nothing that runs after it in the same thread (a test,
+    a management command calling the site) is in Spanish by accident."""
+
+    def __call__(self, request):
+        previous = translation.get_language()
+        try:
+            return super().__call__(request)
+        finally:
+            translation.activate(previous)
 
     def process_request(self, request):
         language = translation.get_language_from_path(request.path_info) or settings.LANGUAGE_CODE

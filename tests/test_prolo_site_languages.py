@@ -285,3 +285,16 @@ def test_too_many_requests_is_spanish_under_es(client, settings):
     html = response.content.decode()
     assert "Su solicitud todavía no se envió" in html and "espere 10 minutos" in html
     assert 'value="Otra Persona"' in html
+
+
+def test_a_spanish_page_leaves_the_next_thing_in_the_thread_in_english(client):
+    """The address's language is the request's only: what runs next in the same thread (a
+    form's messages, an email built outside a request) is not in Spanish by accident."""
+    from django.utils import translation
+
+    from appointments.forms import AppointmentRequestForm
+
+    assert client.get("/es/").status_code == 200
+    assert translation.get_language() == "en"
+    form = AppointmentRequestForm({"name": "   "})
+    assert form.errors["name"] == ["Enter your name."]
