@@ -3,6 +3,7 @@
 from crispy_forms.layout import HTML
 from django import forms
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from appointments.business_days import working_calendar
 from appointments.forms import AppointmentRequestForm
@@ -77,16 +78,22 @@ class PhoneInRequestForm(AppointmentRequestForm):
         "acknowledged_not_emergency": "I told the patient this is not for emergencies",
     }
 
+    form_id = "phone-in-request"
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for name, label in self.LABELS.items():
             if name in self.fields:
                 self.fields[name].label = label
-        self.helper.form_id = "phone-in-request"
-        self.helper.form_action = ""  # this page
-        self.helper.layout.fields[-1] = HTML(
+
+    @cached_property
+    def helper(self):
+        helper = super().helper
+        helper.form_action = ""  # this page
+        helper.layout.fields[-1] = HTML(
             '<button type="submit" class="button form-submit">Save the request</button>'
         )
+        return helper
 
     @property
     def is_spam(self):

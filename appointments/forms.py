@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail.message import sanitize_address
 from django.core.validators import ProhibitNullCharactersValidator
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.text import format_lazy
 from django.utils.translation import gettext
@@ -249,19 +250,26 @@ class AppointmentRequestForm(forms.Form):
     # One-time token from the page that showed the form: the same form sent twice is one request.
     submission_token = forms.CharField(required=False, widget=forms.HiddenInput)
 
+    # The <form> element's id: the error summary links a form-wide error to it.
+    form_id = "appointment-request"
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for name in ("message", "access_needs"):
             # No maxlength on text areas: it would cut off pasted text without a word.
             self.fields[name].widget.attrs.pop("maxlength", None)
-        has_providers = self.fields["preferred_provider"].queryset.exists()
-        if not has_providers:
+        if not self.fields["preferred_provider"].queryset.exists():
             del self.fields["preferred_provider"]
-        self.helper = FormHelper(self)
-        self.helper.form_id = "appointment-request"
-        self.helper.form_action = reverse("appointments:request")
-        self.helper.attrs = {"novalidate": ""}  # our own messages, not the browser's bubbles
-        self.helper.layout = Layout(
+
+    @cached_property
+    def helper(self):
+        """The crispy layout: built only when the form is shown (a valid POST never is)."""
+        has_providers = "preferred_provider" in self.fields
+        helper = FormHelper(self)
+        helper.form_id = self.form_id
+        helper.form_action = reverse("appointments:request")
+        helper.attrs = {"novalidate": ""}  # our own messages, not the browser's bubbles
+        helper.layout = Layout(
             _section(gettext("About you")),
             "name",
             _option_group("patient_type"),
@@ -289,6 +297,7 @@ class AppointmentRequestForm(forms.Form):
                 )
             ),
         )
+        return helper
 
     def clean_submission_token(self):
         try:
@@ -339,7 +348,7 @@ class AppointmentRequestForm(forms.Form):
 
     def error_summary(self):
         """(target id, message) for each error, in the order the fields appear."""
-        summary = [(self.helper.form_id, error) for error in self.non_field_errors()]
+        summary = [(self.form_id, error) for error in self.non_field_errors()]
         for name in self.fields:
             if name not in self.errors:
                 continue

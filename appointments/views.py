@@ -11,7 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods, require_safe
 
-from appointments.form_page import empty_form_html
+from appointments.form_page import empty_form_response
 from appointments.forms import AppointmentRequestForm
 from appointments.models import AppointmentRequest
 from appointments.submission import appointment_request_submit
@@ -80,11 +80,7 @@ def appointment_request_form(request):
             return response
     else:
         # The empty form, rendered once for everyone, with this visitor's tokens (see form_page.py).
-        return render(
-            request,
-            "appointments/appointmentrequest_form.html",
-            {"empty_form_html": empty_form_html(request)},
-        )
+        return empty_form_response(request)
     return render(request, "appointments/appointmentrequest_form.html", {"form": form})
 
 

@@ -144,6 +144,48 @@ def test_the_kept_form_is_a_fresh_render_but_for_the_visitors_tokens(settings, c
     assert "Jenny L. F. Andrus, MD" in fresh
 
 
+def test_the_whole_page_is_kept_for_visitors_without_a_session(settings, client, clinic):
+    """The page around the form (header, clinic details, footer) is rendered once too: a
+    visitor with no session is answered without a single query, with the page as first
+    rendered but for their tokens."""
+    settings.PAGE_CACHE_SECONDS = 600
+    make_provider(name="Jenny L. F. Andrus", credentials="MD")
+    first = client.get(FORM_URL).content.decode()
+
+    visitor = Client()
+    with CaptureQueriesContext(connection) as queries:
+        second = visitor.get(FORM_URL).content.decode()
+
+    assert [query["sql"] for query in queries] == []
+
+    def without_tokens(page):
+        for name in ("csrfmiddlewaretoken", "submission_token"):
+            page = page.replace(hidden_input(page, name), "TOKEN")
+        return page
+
+    assert hidden_input(first, "submission_token") != hidden_input(second, "submission_token")
+    assert without_tokens(second) == without_tokens(first)
+    assert "Jenny L. F. Andrus, MD" in second and clinic.phone in second
+
+
+def test_a_visitor_with_a_message_waiting_still_sees_it_on_the_kept_form(settings, client):
+    from django.contrib.messages import constants
+    from django.contrib.messages.storage.base import Message
+    from django.contrib.messages.storage.cookie import CookieStorage
+    from django.http import HttpRequest
+
+    settings.PAGE_CACHE_SECONDS = 600
+    Client().get(FORM_URL)  # keeps the whole page, for visitors without a session or message
+    message = Message(constants.SUCCESS, "The call was logged.")
+    client.cookies["messages"] = CookieStorage(HttpRequest())._encode([message])
+
+    page = client.get(FORM_URL).content.decode()
+
+    assert '<div class="notice notice--success" role="status">The call was logged.</div>' in page
+    assert hidden_input(page, "submission_token")
+    assert "The call was logged." not in Client().get(FORM_URL).content.decode()
+
+
 def test_each_visitor_gets_their_own_tokens_and_can_send_the_kept_form(settings):
     settings.PAGE_CACHE_SECONDS = 600
     visitors = [Client(enforce_csrf_checks=True) for _ in range(2)]
