@@ -27,6 +27,7 @@ from appointments.models import (
     REFERENCE_LENGTH,
     AppointmentRequest,
     ClosureDay,
+    fold_email,
     fold_name,
     normalise_reference,
     phone_digits,
@@ -209,7 +210,7 @@ def appointment_requests_search(queryset, term):
     term = " ".join(term.split())
     if not term:
         return queryset
-    found = Q(search_name__contains=fold_name(term)) | Q(email__icontains=term)
+    found = Q(search_name__contains=fold_name(term)) | Q(search_email__contains=fold_email(term))
     reference = normalise_reference(term)
     if len(reference) == REFERENCE_LENGTH:
         found |= Q(reference=reference)

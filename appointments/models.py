@@ -67,12 +67,19 @@ def phone_digits(value):
     return "".join(ch for ch in str(value or "") if ch.isdigit())
 
 
+def fold_email(value):
+    """' Ana@Example.COM ' -> 'ana@example.com': what email search and duplicates compare."""
+    return str(value or "").strip().casefold()
+
+
 # The staff group that works the requests (made by migration 0002).
 FRONT_DESK_GROUP = "Front desk"
 
 # How long a new request with the same phone number or email as an open one is flagged
-# as a possible duplicate of it.
+# as a possible duplicate of it, and of how many at most (the latest): a flood of
+# requests with one number links each to a few, not to every one before it.
 POSSIBLE_DUPLICATE_WINDOW = timedelta(days=30)
+POSSIBLE_DUPLICATES_LINKED = 10
 
 
 class StaffHistory(HistoricalRecords):
@@ -150,17 +157,20 @@ class AppointmentRequestQuerySet(models.QuerySet):
         return self.order_by(*queue_ordering(now or timezone.now()))
 
     def possible_duplicates_of(self, appointment_request):
-        """Open requests from the last 30 days with the same phone number or email address."""
+        """Open requests from the last 30 days with the same phone number (its digits) or
+        email address (case ignored), the latest first: indexed columns only, as this
+        runs as each request arrives."""
         same = Q(pk__in=[])
-        if appointment_request.phone:
-            same |= Q(phone=appointment_request.phone)
-        if appointment_request.email:
-            same |= Q(email__iexact=appointment_request.email)
+        if appointment_request.search_phone:
+            same |= Q(search_phone=appointment_request.search_phone)
+        if appointment_request.search_email:
+            same |= Q(search_email=appointment_request.search_email)
         return (
             self.filter(same, received_at__gte=appointment_request.received_at - POSSIBLE_DUPLICATE_WINDOW)
             .exclude(pk=appointment_request.pk)
             .exclude(status__in=AppointmentRequest.FINISHED_STATUSES)
             .filter(anonymised_at__isnull=True)
+            .order_by("-received_at")
         )
 
     def awaiting_notification(self, *, front_desk_has_inbox=True):
@@ -322,10 +332,12 @@ class AppointmentRequest(models.Model):
     # Same phone number or email as another open request (linked both ways when it arrived).
     possible_duplicates = models.ManyToManyField("self", blank=True, symmetrical=True, editable=False)
 
-    # Search columns, kept in step with an answer on save (SEARCH_COLUMNS): accent-free name
-    # and digits-only phone, so search finds "Hernandez" and "555-0199" on any database.
+    # Search columns, kept in step with an answer on save (SEARCH_COLUMNS): accent-free name,
+    # digits-only phone and lower-case email, so search finds "Hernandez", "555-0199" and
+    # "Ana@Example.com" on any database, and possible duplicates are found by index.
     search_name = models.CharField(max_length=100, blank=True, editable=False, db_index=True)
     search_phone = models.CharField(max_length=20, blank=True, editable=False, db_index=True)
+    search_email = models.CharField(max_length=254, blank=True, editable=False, db_index=True)
 
     # Emails, sent after the request is committed; empty means not sent yet.
     front_desk_notified_at = models.DateTimeField("front desk emailed", null=True, blank=True, editable=False)
@@ -368,7 +380,11 @@ class AppointmentRequest(models.Model):
     )  # fmt: skip
     # Column -> (the answer it is made from, how). A column made from an identifying answer
     # is blank once the request is anonymised.
-    SEARCH_COLUMNS = {"search_name": ("name", fold_name), "search_phone": ("phone", phone_digits)}
+    SEARCH_COLUMNS = {
+        "search_name": ("name", fold_name),
+        "search_phone": ("phone", phone_digits),
+        "search_email": ("email", fold_email),
+    }
 
     objects = AppointmentRequestQuerySet.as_manager()
     # Who changed what, and when: the front desk's work only (an allow-list). The

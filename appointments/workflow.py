@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from appointments.business_days import working_calendar
-from appointments.models import AppointmentRequest, ContactAttempt
+from appointments.models import POSSIBLE_DUPLICATES_LINKED, AppointmentRequest, ContactAttempt
 
 # The fields the front desk may change (on the change form, or through an action).
 STAFF_FIELDS = ("status", "close_reason", "assigned_to", "next_attempt_at", "staff_notes")
@@ -123,8 +123,12 @@ def appointment_request_log_call(
 
 def appointment_request_flag_possible_duplicates(*, appointment_request):
     """Link a request that just arrived with the open ones of the last 30 days that have its
-    phone number or email (both ways: each shows the other)."""
-    matches = list(AppointmentRequest.objects.possible_duplicates_of(appointment_request))
+    phone number or email (both ways: each shows the other), the latest few at most."""
+    matches = list(
+        AppointmentRequest.objects.possible_duplicates_of(appointment_request).values_list("pk", flat=True)[
+            :POSSIBLE_DUPLICATES_LINKED
+        ]
+    )
     if matches:
         appointment_request.possible_duplicates.add(*matches)
     return matches

@@ -376,8 +376,9 @@ def test_search_columns_are_kept_on_save_blanked_by_anonymising_and_never_in_his
 
     appointment_request.refresh_from_db()
     assert (appointment_request.search_name, appointment_request.search_phone) == ("", "")
+    assert appointment_request.search_email == ""
     history_columns = {field.name for field in AppointmentRequest.history.model._meta.fields}
-    assert not {"search_name", "search_phone", "name", "phone"} & history_columns
+    assert not {"search_name", "search_phone", "search_email", "name", "phone", "email"} & history_columns
 
 
 # --- Possible duplicates --------------------------------------------------------------------
@@ -404,6 +405,39 @@ def test_a_new_request_with_the_phone_or_email_of_an_open_one_is_flagged_on_both
     html = client.get(change_url(same_phone)).content.decode()
     assert "Possible duplicate:" in html and new.display_reference in html
     assert AppointmentRequest.CloseReason.DUPLICATE.label == "Duplicate of another request"
+
+
+def test_a_flood_with_one_phone_number_links_each_request_to_the_latest_few_only():
+    from appointments.models import POSSIBLE_DUPLICATES_LINKED
+    from appointments.submission import appointment_request_submit
+
+    earlier = [
+        make_appointment_request(phone="+17575550199", received_at=timezone.now() - timedelta(minutes=60 - n))
+        for n in range(POSSIBLE_DUPLICATES_LINKED + 5)
+    ]
+
+    new = appointment_request_submit(
+        submission=appointment_submission(phone="+17575550199", email="", name="Later")
+    ).appointment_request
+
+    assert set(new.possible_duplicates.all()) == set(earlier[-POSSIBLE_DUPLICATES_LINKED:])
+
+
+def test_the_possible_duplicate_check_reads_indexes_only():
+    """It runs inside the patients' write lock as each request arrives: a scan of every
+    request of the last 30 days would slow every patient's POST as the table grows."""
+    if connection.vendor != "sqlite":
+        pytest.skip("EXPLAIN QUERY PLAN is SQLite's")
+    request = make_appointment_request(phone="+17575550199", email="Ana@Example.com")
+    assert (request.search_phone, request.search_email) == ("17575550199", "ana@example.com")
+    sql, params = AppointmentRequest.objects.possible_duplicates_of(request).query.sql_with_params()
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+        plan = " / ".join(row[-1] for row in cursor.fetchall())
+
+    assert "search_phone" in plan and "search_email" in plan, plan
+    assert "SCAN appointments_appointmentrequest" not in plan, plan
 
 
 # --- Requests taken by phone ------------------------------------------------------------------
