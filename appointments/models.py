@@ -156,18 +156,18 @@ class AppointmentRequestQuerySet(models.QuerySet):
     def in_queue_order(self, now=None):
         return self.order_by(*queue_ordering(now or timezone.now()))
 
-    def possible_duplicates_of(self, appointment_request):
-        """Open requests from the last 30 days with the same phone number (its digits) or
-        email address (case ignored), the latest first: indexed columns only, as this
-        runs as each request arrives."""
+    def open_with_contact(self, search_phone, search_email, *, since):
+        """Open requests received since `since` with this phone number (search_phone: its
+        digits) or email (search_email: lower case), a blank one matching nothing, the
+        latest first: indexed columns only, as this runs as each request arrives (see
+        appointments.workflow.prepare_possible_duplicates)."""
         same = Q(pk__in=[])
-        if appointment_request.search_phone:
-            same |= Q(search_phone=appointment_request.search_phone)
-        if appointment_request.search_email:
-            same |= Q(search_email=appointment_request.search_email)
+        if search_phone:
+            same |= Q(search_phone=search_phone)
+        if search_email:
+            same |= Q(search_email=search_email)
         return (
-            self.filter(same, received_at__gte=appointment_request.received_at - POSSIBLE_DUPLICATE_WINDOW)
-            .exclude(pk=appointment_request.pk)
+            self.filter(same, received_at__gte=since)
             .exclude(status__in=AppointmentRequest.FINISHED_STATUSES)
             .filter(anonymised_at__isnull=True)
             .order_by("-received_at")

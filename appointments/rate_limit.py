@@ -21,7 +21,20 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from appointments.models import AppointmentRequest
-from appointments.prepared_query import PreparedQuery
+from appointments.prepared_query import ReusableQuery
+
+
+def _newest_from_client(key, since, *, limit):
+    return (
+        AppointmentRequest.objects.filter(client_key=key, received_at__gt=since)
+        .order_by("-received_at")
+        .values_list("received_at")[:limit]
+    )
+
+
+_NEWEST_FROM_CLIENT = ReusableQuery(
+    AppointmentRequest, _newest_from_client, fields=("client_key", "received_at")
+)
 
 
 @dataclass(frozen=True)
@@ -64,11 +77,7 @@ def prepare_rate_limit_check(key, *, now=None):
     limit, period = rate
     now = now or timezone.now()
     # The newest `limit` requests in the window: fewer, and there is room for one more.
-    recent = PreparedQuery(
-        AppointmentRequest.objects.filter(client_key=key, received_at__gt=now - timedelta(seconds=period))
-        .order_by("-received_at")
-        .values_list("received_at")[:limit]
-    )
+    recent = _NEWEST_FROM_CLIENT.prepare(key, now - timedelta(seconds=period), limit=limit)
 
     def decide():
         _lock_client(key)

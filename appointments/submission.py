@@ -23,9 +23,9 @@ from django.views.decorators.debug import sensitive_variables
 
 from appointments.models import AppointmentRequest, new_reference
 from appointments.notifications import appointment_request_queue_notifications
-from appointments.prepared_query import PreparedQuery
+from appointments.prepared_query import ReusableQuery
 from appointments.rate_limit import client_key, prepare_rate_limit_check
-from appointments.workflow import appointment_request_flag_possible_duplicates
+from appointments.workflow import appointment_request_link_possible_duplicates, prepare_possible_duplicates
 from prolo_site.languages import Language
 
 # The same answers sent again within this window are the same request (a refresh, a
@@ -92,16 +92,31 @@ def _unsaved_request(submission):
     return AppointmentRequest(**answers, areas=areas)
 
 
-def _earlier_requests_query(*, fingerprint, submission_token):
-    """The stored requests that decide this submission, in one query: those with the
-    same answers from the last minutes, and the one with its one-time token."""
-    recently = Q(fingerprint=fingerprint, received_at__gte=timezone.now() - DUPLICATE_WINDOW)
+def _earlier_requests_queryset(fingerprint, since, submission_token=None):
+    recently = Q(fingerprint=fingerprint, received_at__gte=since)
     same_form = Q(submission_token=submission_token) if submission_token else Q(pk__in=[])
-    return PreparedQuery(
+    return (
         AppointmentRequest.objects.filter(recently | same_form)
         .order_by("received_at")
         .values_list("pk", "fingerprint", "submission_token")
     )
+
+
+_EARLIER_REQUESTS = ReusableQuery(
+    AppointmentRequest, _earlier_requests_queryset, fields=("fingerprint", "received_at", "submission_token")
+)
+_EARLIER_REQUESTS_NO_TOKEN = ReusableQuery(
+    AppointmentRequest, _earlier_requests_queryset, fields=("fingerprint", "received_at")
+)
+
+
+def _earlier_requests_query(*, fingerprint, submission_token):
+    """The stored requests that decide this submission, in one query: those with the
+    same answers from the last minutes, and the one with its one-time token."""
+    since = timezone.now() - DUPLICATE_WINDOW
+    if submission_token:
+        return _EARLIER_REQUESTS.prepare(fingerprint, since, submission_token)
+    return _EARLIER_REQUESTS_NO_TOKEN.prepare(fingerprint, since)
 
 
 def _earlier_requests(query, *, fingerprint, submission_token):
@@ -209,6 +224,8 @@ def appointment_request_submit(*, submission, client=None):
             fingerprint=fingerprint, submission_token=submission.submission_token
         )
         rate_limit_check = prepare_rate_limit_check(key)
+        # Read before this request is stored, so it cannot find itself.
+        possible_duplicates = None if submission.is_spam else prepare_possible_duplicates(candidate)
         try:
             with _sqlite_writers_in_turn(), transaction.atomic():
                 _lock_fingerprint(fingerprint)
@@ -223,7 +240,12 @@ def appointment_request_submit(*, submission, client=None):
                 if not decision.allowed:
                     return SubmissionOutcome(None, retry_after=decision.retry_after)
                 candidate.client_key = key
-                return SubmissionOutcome(_store(candidate, submission, fingerprint, token_taken=token_taken))
+                duplicate_pks = [pk for (pk,) in possible_duplicates.rows()] if possible_duplicates else []
+                stored = _store(candidate, submission, fingerprint, token_taken=token_taken)
+                appointment_request_link_possible_duplicates(
+                    appointment_request=stored, duplicate_pks=duplicate_pks
+                )
+                return SubmissionOutcome(stored)
         except IntegrityError as error:
             # A reference that happened to exist already, or the same form sent twice
             # at once (the second insert fails on the token): look again and retry.
@@ -256,6 +278,5 @@ def _store(appointment_request, submission, fingerprint, *, token_taken):
         appointment_request.status = AppointmentRequest.Status.SPAM
     appointment_request.save()
     if not submission.is_spam:
-        appointment_request_flag_possible_duplicates(appointment_request=appointment_request)
         appointment_request_queue_notifications(appointment_request=appointment_request)
     return appointment_request

@@ -5,6 +5,7 @@ through here; each change is saved once, so it is one history entry with the
 staff member's name.
 """
 
+import functools
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -12,7 +13,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from appointments.business_days import working_calendar
-from appointments.models import POSSIBLE_DUPLICATES_LINKED, AppointmentRequest, ContactAttempt
+from appointments.models import (
+    POSSIBLE_DUPLICATE_WINDOW,
+    POSSIBLE_DUPLICATES_LINKED,
+    AppointmentRequest,
+    ContactAttempt,
+    fold_email,
+    phone_digits,
+)
+from appointments.prepared_query import ReusableQuery
 
 # The fields the front desk may change (on the change form, or through an action).
 STAFF_FIELDS = ("status", "close_reason", "assigned_to", "next_attempt_at", "staff_notes")
@@ -121,17 +130,53 @@ def appointment_request_log_call(
     return attempt
 
 
-def appointment_request_flag_possible_duplicates(*, appointment_request):
-    """Link a request that just arrived with the open ones of the last 30 days that have its
-    phone number or email (both ways: each shows the other), the latest few at most."""
-    matches = list(
-        AppointmentRequest.objects.possible_duplicates_of(appointment_request).values_list("pk", flat=True)[
-            :POSSIBLE_DUPLICATES_LINKED
-        ]
+def _open_with_contact(*values, by_phone, by_email):
+    """open_with_contact() for ReusableQuery: (phone digits if by_phone, email if
+    by_email, since, *the finished statuses), the latest POSSIBLE_DUPLICATES_LINKED."""
+    values = list(values)
+    search_phone = values.pop(0) if by_phone else ""
+    search_email = values.pop(0) if by_email else ""
+    return AppointmentRequest.objects.open_with_contact(
+        search_phone, search_email, since=values[0]
+    ).values_list("pk")[:POSSIBLE_DUPLICATES_LINKED]
+
+
+_OPEN_WITH_CONTACT = {
+    (by_phone, by_email): ReusableQuery(
+        AppointmentRequest,
+        functools.partial(_open_with_contact, by_phone=by_phone, by_email=by_email),
+        fields=[
+            *["search_phone"] * by_phone,
+            *["search_email"] * by_email,
+            "received_at",
+            *["status"] * len(AppointmentRequest.FINISHED_STATUSES),
+        ],
     )
-    if matches:
-        appointment_request.possible_duplicates.add(*matches)
-    return matches
+    for by_phone in (False, True)
+    for by_email in (False, True)
+}
+
+
+def prepare_possible_duplicates(appointment_request):
+    """The open requests a request not yet stored may duplicate (same phone number or
+    email, last 30 days, the latest few), as a query compiled now and run later with
+    rows(): before the request is stored, inside the transaction that stores it."""
+    search_phone = phone_digits(appointment_request.phone)
+    search_email = fold_email(appointment_request.email)
+    values = [
+        *([search_phone] if search_phone else []),
+        *([search_email] if search_email else []),
+        appointment_request.received_at - POSSIBLE_DUPLICATE_WINDOW,
+        *AppointmentRequest.FINISHED_STATUSES,
+    ]
+    return _OPEN_WITH_CONTACT[bool(search_phone), bool(search_email)].prepare(*values)
+
+
+def appointment_request_link_possible_duplicates(*, appointment_request, duplicate_pks):
+    """Link a request that just arrived with the requests it may duplicate (both ways:
+    each shows the other)."""
+    if duplicate_pks:
+        appointment_request.possible_duplicates.add(*duplicate_pks)
 
 
 def appointment_request_mark_contacted(*, appointment_request, changed_by=None):
