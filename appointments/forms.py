@@ -20,6 +20,7 @@ from phonenumber_field.formfields import PhoneNumberField
 from phonenumber_field.phonenumber import to_python as to_phone_number
 
 from appointments.models import AppointmentRequest
+from appointments.prepared_query import ReusableQuery
 from appointments.submission import Submission
 from appointments.validators import (
     CONTROL_CHARACTERS_MESSAGE,
@@ -91,6 +92,11 @@ def _example_phone_number():
 
 
 # Radio buttons and checkboxes: the hint and error under the question, not after the last option.
+# Whether the form asks which provider: one compiled query per process (every form POST asks).
+_ANY_ACTIVE_PROVIDER = ReusableQuery(
+    Provider, lambda: Provider.objects.active().values_list("pk")[:1], fields=()
+)
+
 OPTION_GROUP_TEMPLATE = "appointments/crispy/option_group.html"
 
 
@@ -258,7 +264,7 @@ class AppointmentRequestForm(forms.Form):
         for name in ("message", "access_needs"):
             # No maxlength on text areas: it would cut off pasted text without a word.
             self.fields[name].widget.attrs.pop("maxlength", None)
-        if not self.fields["preferred_provider"].queryset.exists():
+        if not _ANY_ACTIVE_PROVIDER.rows():
             del self.fields["preferred_provider"]
 
     @cached_property
