@@ -91,12 +91,12 @@ def _example_phone_number():
     return to_phone_number(example).as_national if example else "+1 201 555 0123"
 
 
-# Radio buttons and checkboxes: the hint and error under the question, not after the last option.
 # Whether the form asks which provider: one compiled query per process (every form POST asks).
 _ANY_ACTIVE_PROVIDER = ReusableQuery(
     Provider, lambda: Provider.objects.active().values_list("pk")[:1], fields=()
 )
 
+# Radio buttons and checkboxes: the hint and error under the question, not after the last option.
 OPTION_GROUP_TEMPLATE = "appointments/crispy/option_group.html"
 
 
