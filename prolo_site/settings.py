@@ -72,7 +72,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "prolo_site.middleware.SecurityHeadersMiddleware",
     # Outside WhiteNoise, so static files and every 304 carry the CSP and frame headers too.
-    "csp.middleware.CSPMiddleware",
+    "prolo_site.middleware.ContentSecurityPolicyMiddleware",  # django-csp's, the header built once
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.gzip.GZipMiddleware",

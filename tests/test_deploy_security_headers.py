@@ -37,3 +37,59 @@ def test_a_fresh_answer_and_its_304_both_carry_every_security_header(client, kin
     assert not_modified.status_code == 304
     assert_security_headers(fresh)
     assert_security_headers(not_modified)
+
+
+# --- The Content-Security-Policy, built once (prolo_site.middleware) ---------------------
+
+
+def csp_of(view, path="/"):
+    from django.test import RequestFactory
+
+    from prolo_site.middleware import ContentSecurityPolicyMiddleware
+
+    middleware = ContentSecurityPolicyMiddleware(view)
+    request = RequestFactory().get(path)
+    middleware.process_request(request)
+    return middleware(request).get("Content-Security-Policy")
+
+
+def plain_page(request):
+    from django.http import HttpResponse
+
+    return HttpResponse("page")
+
+
+def test_the_built_once_header_is_django_csps_own_and_follows_the_settings(settings):
+    from csp.utils import build_policy
+
+    assert csp_of(plain_page) == build_policy()
+    assert "img-src 'self'" in csp_of(plain_page)
+
+    directives = settings.CONTENT_SECURITY_POLICY["DIRECTIVES"]
+    settings.CONTENT_SECURITY_POLICY = {
+        "DIRECTIVES": {**directives, "img-src": ["'self'", "https://img.example"]}
+    }
+    assert "img-src 'self' https://img.example" in csp_of(plain_page)
+    settings.CONTENT_SECURITY_POLICY = {
+        **settings.CONTENT_SECURITY_POLICY,
+        "EXCLUDE_URL_PREFIXES": ["/plain"],
+    }
+    assert csp_of(plain_page, "/plain/") is None
+
+
+def test_a_response_whose_policy_varies_still_gets_its_own(settings):
+    from csp.constants import NONCE
+    from csp.decorators import csp_update
+
+    directives = settings.CONTENT_SECURITY_POLICY["DIRECTIVES"]
+    settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": {**directives, "script-src": ["'self'", NONCE]}}
+    updated = csp_update({"img-src": "https://maps.example"})(plain_page)
+
+    def with_nonce(request):
+        response = plain_page(request)
+        response.nonce = str(request.csp_nonce)
+        return response
+
+    assert "img-src 'self' https://maps.example" in csp_of(updated)
+    assert "'nonce-" in csp_of(with_nonce)
+    assert "maps.example" not in csp_of(plain_page) and "'nonce-" not in csp_of(plain_page)
