@@ -3,6 +3,7 @@ fresh process, the settings an environment gives (read without one), a page's hi
 the words a reader reads (and their grade), and the images the upload tests send."""
 
 import atexit
+import contextlib
 import functools
 import html
 import io
@@ -211,3 +212,24 @@ def assert_clean(path):
         assert image.format in {"JPEG", "WEBP"}
         assert not image.getexif() and "icc_profile" not in image.info
     assert b"SecretPhoneMaker" not in data and b"Exif" not in data
+
+
+@contextlib.contextmanager
+def migrated_to(targets):
+    """The database migrated back to `targets` (app, migration), as their historical apps
+    for a test to fill and migrate on with `.migrate(targets)`; afterwards migrated
+    forward to the latest again, whatever the test did."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    class Migrator:
+        def migrate(self, to):
+            executor = MigrationExecutor(connection)
+            executor.migrate(to)
+            return executor.loader.project_state(to).apps
+
+    migrator = Migrator()
+    try:
+        yield migrator, migrator.migrate(targets)
+    finally:
+        migrator.migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())

@@ -3,9 +3,9 @@
 from datetime import date, timedelta
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
+
+from tests.helpers import migrated_to
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -13,15 +13,8 @@ BEFORE = [("articles", "0002_editors_group")]
 AFTER = [("articles", "0006_clinical_reviewers_group")]
 
 
-def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
 def test_articles_become_one_revision_each_published_where_they_were_and_typed_reviews_stay_dates_only():
-    old = migrate(BEFORE)
-    try:
+    with migrated_to(BEFORE) as (migrator, old):
         Topic, Article = old.get_model("articles", "Topic"), old.get_model("articles", "Article")
         Source, Provider = old.get_model("articles", "Source"), old.get_model("prolo_site", "Provider")
         topic = Topic.objects.create(name="The basics")
@@ -52,7 +45,7 @@ def test_articles_become_one_revision_each_published_where_they_were_and_typed_r
         )
         draft = article("draft")
 
-        new = migrate(AFTER)
+        new = migrator.migrate(AFTER)
         Article = new.get_model("articles", "Article")
         SignOff = new.get_model("articles", "ArticleSignOff")
 
@@ -79,5 +72,3 @@ def test_articles_become_one_revision_each_published_where_they_were_and_typed_r
 
         migrated = ArticleRevision.objects.get(pk=live.published_revision_id)
         assert migrated.fingerprint == content_fingerprint(migrated.content())
-    finally:
-        migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
